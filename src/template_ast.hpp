@@ -1,0 +1,98 @@
+// Internal to the template engine (src/template*.cpp): tokens, syntax tree,
+// value helpers and the function table. Nodes own their children by value;
+// a parsed tree is never modified after parse_tree() returns.
+#pragma once
+#include "conman/error.hpp"
+
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace conman::tmpl {
+
+using json = nlohmann::json;
+
+template <typename... Args>
+[[noreturn]] void tfail(fmt::format_string<Args...> f, Args&&... args) {
+    throw Error(ErrorKind::Usage, "template: " + fmt::format(f, std::forward<Args>(args)...));
+}
+
+// ---- lexer --------------------------------------------------------------
+
+enum class Tok {
+    Text, Open, Close, Ident, Keyword, Field, Var, Dot, String, Number, Bool, Nil,
+    Pipe, LParen, RParen, Declare, Assign, Comma, Other, Error, Eof
+};
+
+struct Token {
+    Tok type;
+    std::string text;           // Field: name without the dot; String: unquoted
+    bool space_before = false;  // a blank separated it from the previous token
+    json value;                 // Number/String/Bool literal value
+};
+
+// Never throws: a lexical error becomes a Tok::Error token (message in text)
+// followed by Eof, so the parser reports problems in source order.
+std::vector<Token> lex(std::string_view src);
+
+// ---- syntax tree --------------------------------------------------------
+
+struct Pipeline;
+
+struct Expr {
+    enum Kind { Dot, Field, Var, Func, Paren, Literal, Nil } kind = Dot;
+    std::string text;                // source form, for messages
+    std::string name;                // Var: "$x"; Func: function name
+    std::vector<std::string> chain;  // field names applied after the base
+    json literal;
+    std::shared_ptr<const Pipeline> pipe;  // Paren
+};
+
+struct Command {
+    std::vector<Expr> args;
+};
+
+struct Pipeline {
+    std::vector<std::string> decl;  // "$x" or "$i", "$v"
+    bool assign = false;            // "=" instead of ":="
+    std::vector<Command> cmds;
+};
+
+struct Node {
+    enum Kind { Text, Action, If, Range, With, Break, Continue } kind = Text;
+    std::string text;
+    Pipeline pipe;
+    std::vector<Node> body;
+    std::vector<Node> else_body;
+};
+
+using List = std::vector<Node>;
+
+std::shared_ptr<const List> parse_tree(std::string_view src);
+void execute(const List& root, const json& data, std::string& out);
+
+// ---- values -------------------------------------------------------------
+
+std::string type_name(const json& v);
+bool truthy(const json& v);
+// Go's fmt %v: strings raw, [a b], map[k:v], null as <nil>.
+std::string print_value(const json& v);
+std::string format_float(double v);        // %v of a float64
+std::string json_encode(const json& v);    // encoding/json.Marshal
+std::string go_quote(std::string_view s, char q = '"');  // strconv.Quote
+std::string go_sprintf(std::string_view format, const std::vector<json>& args);
+// Decodes one UTF-8 sequence at s[i]; an invalid byte yields U+FFFD, length 1.
+size_t utf8_decode(std::string_view s, size_t i, char32_t& cp, bool* bad = nullptr);
+void utf8_append(std::string& out, char32_t cp);
+size_t rune_count(std::string_view s);
+
+// ---- functions ----------------------------------------------------------
+
+bool func_defined(std::string_view name);
+// All functions but "and"/"or", which the evaluator short-circuits.
+json call_func(std::string_view name, std::vector<json>& args);
+
+}  // namespace conman::tmpl
