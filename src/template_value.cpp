@@ -214,9 +214,9 @@ std::string json_string(std::string_view s) {
         case '\t': out += "\\t"; break;
         case '\b': out += "\\b"; break;
         case '\f': out += "\\f"; break;
-        // HTML-sensitive characters and JavaScript line separators are
-        // escaped, as json.Marshal does.
-        case '<': case '>': case '&': case 0x2028: case 0x2029:
+        // podman's json function turns HTML escaping off (<, > and & stay
+        // as they are); the JavaScript line separators are still escaped.
+        case 0x2028: case 0x2029:
             out += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
             break;
         default:

@@ -1,0 +1,60 @@
+// The CLI layer: the only code that knows CLI11. Each verb lives in
+// src/cmd/VERB.cpp and registers itself through one function listed in
+// main.cpp's command table; its callback fills a plain options struct,
+// calls one engine function and prints the result.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "conman/context.hpp"
+#include "conman/engine.hpp"
+
+namespace conman::cli {
+
+struct State {
+    GlobalOptions global;
+    int exit_code = 0;
+    std::vector<std::string> argv;  // the full command line, for CreateCommand
+    Context context() const { return make_context(global); }
+};
+
+using Register = CLI::App* (*)(CLI::App& parent, State& st);
+
+// Flags shared by create and run (podman's names).
+void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>& rest);
+// Splits the positional words of create/run into target and command.
+void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st);
+// Prints "conman: <message>" for one failed container of a multi-container verb.
+void report(State& st, const std::exception& e);
+// Runs fn for each ref; errors are reported per ref and set exit code 125.
+template <typename Fn>
+void for_each_ref(State& st, const std::vector<std::string>& refs, Fn fn) {
+    for (auto& r : refs) {
+        try {
+            fn(r);
+        } catch (const std::exception& e) {
+            report(st, e);
+        }
+    }
+}
+// Attached run/start: attach to the shim, start the container, relay
+// output until it exits; returns the container's exit code.
+int attach_and_start(const Context& ctx, const std::string& id, bool start, bool sig_proxy);
+
+CLI::App* register_create(CLI::App& parent, State& st);
+CLI::App* register_run(CLI::App& parent, State& st);
+CLI::App* register_start(CLI::App& parent, State& st);
+CLI::App* register_ps(CLI::App& parent, State& st);
+CLI::App* register_inspect(CLI::App& parent, State& st);
+CLI::App* register_logs(CLI::App& parent, State& st);
+CLI::App* register_stop(CLI::App& parent, State& st);
+CLI::App* register_kill(CLI::App& parent, State& st);
+CLI::App* register_rm(CLI::App& parent, State& st);
+CLI::App* register_wait(CLI::App& parent, State& st);
+CLI::App* register_rename(CLI::App& parent, State& st);
+CLI::App* register_version(CLI::App& parent, State& st);
+CLI::App* register_info(CLI::App& parent, State& st);
+CLI::App* register_container(CLI::App& parent, State& st);
+
+}  // namespace conman::cli

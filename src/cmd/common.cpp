@@ -1,0 +1,67 @@
+// Helpers shared by several verbs: the create/run flag set, per-container
+// error reporting, and the attach-then-start sequence of run and start -a.
+#include <csignal>
+#include <iostream>
+
+#include "conman/cli.hpp"
+#include "conman/error.hpp"
+#include "conman/runtime.hpp"
+#include "conman/shim_client.hpp"
+#include "conman/store.hpp"
+
+namespace conman::cli {
+
+void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>& rest) {
+    cmd->add_option("--name", o.name, "Name for the container");
+    cmd->add_flag("--rm", o.auto_remove, "Remove the container when it exits");
+    cmd->add_option("-e,--env", o.env, "Set an environment variable (KEY=VALUE or KEY)")->allow_extra_args(false);
+    cmd->add_option("--env-file", o.env_files, "Read environment variables from a file")->allow_extra_args(false);
+    cmd->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+    cmd->add_option("-u,--user", o.user, "User: UID[:GID] or NAME[:GROUP]");
+    cmd->add_option("--hostname", o.hostname, "Container host name");
+    cmd->add_option("--entrypoint", o.entrypoint, "Override the entrypoint (string or JSON array)");
+    cmd->add_flag("--rootfs", o.rootfs_mode, "The first argument is a root filesystem directory, not an image");
+    cmd->add_option("-l,--label", o.labels, "Set a label (KEY=VALUE)")->allow_extra_args(false);
+    cmd->add_option("--cidfile", o.cidfile, "Write the container ID to this file");
+    cmd->add_flag("--replace", o.replace, "Replace an existing container with the same name");
+    cmd->add_option("--stop-signal", o.stop_signal, "Signal that stops the container (default SIGTERM)");
+    cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing on stop (default 10)");
+    cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
+    cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
+    // Everything from the first positional on belongs to the container.
+    cmd->prefix_command();
+    (void)rest;
+}
+
+void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st) {
+    if (rest.empty()) fail(ErrorKind::Usage, "{}", o.rootfs_mode ? "--rootfs needs a directory argument" : "an image or --rootfs DIR is required");
+    o.target = rest[0];
+    o.cmd.assign(rest.begin() + 1, rest.end());
+    o.create_command = st.argv;
+    if (!o.stop_signal.empty()) parse_signal(o.stop_signal);
+}
+
+void report(State& st, const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "conman: " << e.what() << "\n";
+    st.exit_code = 125;
+    if (auto* ce = dynamic_cast<const Error*>(&e)) st.exit_code = ce->exit_code();
+}
+
+int attach_and_start(const Context& ctx, const std::string& id, bool start, bool sig_proxy) {
+    Store store(ctx);
+    auto conn = ShimConnection::connect(store.socket_dir(id));
+    if (!conn) fail(ErrorKind::Conflict, "container {} has no running shim to attach to", id);
+    conn->request(shim::Request{.op = "attach", .stdin = false, .stdout = true, .stderr = true});
+    if (start) start_container(ctx, id);
+    RelayOptions ro;
+    ro.sig_proxy = sig_proxy;
+    auto rec = relay(*conn, ro);
+    if (rec) return rec->exit_code;
+    // The shim went away without an exit packet: trust the record.
+    Container c = lookup_container(ctx, id);
+    if (c.state.exit_code < 0) fail(ErrorKind::System, "container {}: {}", c.config.name, c.state.error);
+    return c.state.exit_code;
+}
+
+}  // namespace conman::cli

@@ -1,0 +1,47 @@
+// conman rm: remove containers (running ones only with --force).
+#include <iostream>
+
+#include "conman/cli.hpp"
+#include "conman/error.hpp"
+#include "conman/store.hpp"
+
+namespace conman::cli {
+
+CLI::App* register_rm(CLI::App& parent, State& st) {
+    auto* cmd = parent.add_subcommand("rm", "Remove one or more containers");
+    struct Flags {
+        bool force = false, all = false, ignore = false, volumes = false;
+        std::optional<int> time;
+        std::vector<std::string> refs;
+    };
+    auto f = std::make_shared<Flags>();
+    cmd->add_flag("-f,--force", f->force, "Kill and remove running containers");
+    cmd->add_flag("-a,--all", f->all, "Remove all containers");
+    cmd->add_flag("-i,--ignore", f->ignore, "Ignore containers that do not exist");
+    cmd->add_option("-t,--time", f->time, "With --force: stop with this timeout instead of SIGKILL");
+    cmd->add_flag("-v,--volumes", f->volumes, "Accepted for compatibility (no volumes yet)");
+    cmd->add_option("CONTAINER", f->refs, "Containers to remove");
+    cmd->callback([f, &st] {
+        Context ctx = st.context();
+        Store store(ctx);
+        if (f->all) {
+            for (auto& id : store.ids()) f->refs.push_back(id);
+        } else if (f->refs.empty()) {
+            fail(ErrorKind::Usage, "rm needs at least one container name or ID, or --all");
+        }
+        for_each_ref(st, f->refs, [&](const std::string& ref) {
+            std::string id;
+            try {
+                id = store.resolve(ref);
+            } catch (const Error& e) {
+                if (f->ignore && e.kind() == ErrorKind::NotFound) return;
+                throw;
+            }
+            remove_container(ctx, id, f->force, f->time);
+            std::cout << id << "\n";
+        });
+    });
+    return cmd;
+}
+
+}  // namespace conman::cli

@@ -1,0 +1,330 @@
+// create: validate the request, write the record and bundle under the store
+// lock, spawn the shim (which runs `runtime create`), and roll everything
+// back if any step fails, so a failed create leaves nothing behind.
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conman/engine.hpp"
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "conman/names.hpp"
+#include "conman/rootfs.hpp"
+#include "conman/shim_client.hpp"
+#include "conman/spec.hpp"
+#include "conman/timeutil.hpp"
+
+namespace conman {
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string env_key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+
+// KEY alone takes the value from conman's environment, and is dropped when unset.
+std::optional<std::string> expand_env_entry(const std::string& e) {
+    if (e.find('=') != std::string::npos) return e;
+    const char* v = std::getenv(e.c_str());
+    if (!v) return std::nullopt;
+    return e + "=" + v;
+}
+
+std::string trim(const std::string& s) {
+    size_t b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    size_t e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> parse_entrypoint(const std::string& s) {
+    if (!s.empty() && s[0] == '[') {
+        auto j = nlohmann::json::parse(s, nullptr, false);
+        if (!j.is_array()) fail(ErrorKind::Usage, "invalid --entrypoint {}: not a JSON array of strings", s);
+        std::vector<std::string> out;
+        for (auto& e : j) {
+            if (!e.is_string()) fail(ErrorKind::Usage, "invalid --entrypoint {}: not a JSON array of strings", s);
+            out.push_back(e.get<std::string>());
+        }
+        return out;
+    }
+    if (s.empty()) return {};
+    return {s};
+}
+
+std::map<std::string, std::string> parse_labels(const std::vector<std::string>& labels) {
+    std::map<std::string, std::string> out;
+    for (auto& l : labels) {
+        auto pos = l.find('=');
+        std::string k = l.substr(0, pos);
+        if (k.empty()) fail(ErrorKind::Usage, "invalid label \"{}\": the key is empty", l);
+        out[k] = pos == std::string::npos ? "" : l.substr(pos + 1);
+    }
+    return out;
+}
+
+ContainerConfig build_config(const Context& ctx, const CreateOptions& o) {
+    if (!o.rootfs_mode)
+        fail(ErrorKind::Usage, "{}: images are not supported yet: run from a directory with --rootfs DIR", o.target);
+    ContainerConfig c;
+    c.id = new_container_id();
+    c.created = now_ns();
+    c.rootfs = absolute_path(o.target);
+    struct stat st;
+    if (::stat(c.rootfs.c_str(), &st) < 0) throw_sys(errno, "rootfs {}", c.rootfs);
+    if (!S_ISDIR(st.st_mode)) fail(ErrorKind::Usage, "rootfs {}: not a directory", c.rootfs);
+    if (!o.name.empty() && !valid_name(o.name))
+        fail(ErrorKind::Usage, "invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", o.name);
+    c.name = o.name;
+    c.cmd = o.cmd;
+    if (o.entrypoint) c.entrypoint = parse_entrypoint(*o.entrypoint);
+    c.args = c.entrypoint;
+    c.args.insert(c.args.end(), c.cmd.begin(), c.cmd.end());
+    if (c.args.empty()) fail(ErrorKind::Usage, "no command given for container: name one after the rootfs");
+    c.hostname = o.hostname.empty() ? short_id(c.id) : o.hostname;
+    auto user = resolve_user(c.rootfs, o.user);
+    c.user = o.user;
+    c.uid = user.uid;
+    c.gid = user.gid;
+    std::vector<std::string> env = {kDefaultPath, "container=conman", "HOSTNAME=" + c.hostname, "HOME=" + user.home};
+    if (o.tty) env.push_back("TERM=xterm");
+    for (auto& f : o.env_files) env = merge_env(env, parse_env_file(read_file(f), f));
+    env = merge_env(env, o.env);
+    c.env = env;
+    c.workdir = o.workdir.empty() ? "/" : o.workdir;
+    if (c.workdir[0] != '/') fail(ErrorKind::Usage, "invalid working directory {}: must be an absolute path", c.workdir);
+    c.labels = parse_labels(o.labels);
+    if (!o.stop_signal.empty()) c.stop_signal = o.stop_signal;
+    if (o.stop_timeout) c.stop_timeout = *o.stop_timeout;
+    c.auto_remove = o.auto_remove;
+    c.stdin = o.interactive;
+    c.tty = o.tty;
+    c.runtime = ctx.runtime_name;
+    c.create_command = o.create_command;
+    return c;
+}
+
+std::string hosts_content(const ContainerConfig& c) {
+    std::string s = "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n";
+    s += fmt::format("127.0.1.1\t{} {}\n", c.hostname, c.name);
+    return s;
+}
+
+std::string resolv_content() {
+    // With no network namespace configured yet, the host's resolvers are
+    // copied, minus loopback ones that cannot work from a new namespace.
+    std::string out;
+    auto host = read_file_if_exists("/etc/resolv.conf").value_or("");
+    size_t start = 0;
+    while (start < host.size()) {
+        size_t end = host.find('\n', start);
+        if (end == std::string::npos) end = host.size();
+        std::string line = host.substr(start, end - start);
+        start = end + 1;
+        if (line.rfind("nameserver", 0) == 0 && line.find(" 127.") != std::string::npos) continue;
+        out += line + "\n";
+    }
+    return out;
+}
+
+void write_bundle(const Store& store, const ContainerConfig& c) {
+    std::string ud = store.userdata_dir(c.id), bundle = store.bundle_dir(c.id);
+    mkdir_p(ud);
+    mkdir_p(bundle);
+    SpecInputs in;
+    in.hosts_path = ud + "/hosts";
+    in.hostname_path = ud + "/hostname";
+    in.resolv_path = ud + "/resolv.conf";
+    atomic_write(in.hosts_path, hosts_content(c), 0644);
+    atomic_write(in.hostname_path, c.hostname + "\n", 0644);
+    atomic_write(in.resolv_path, resolv_content(), 0644);
+    in.rlimits = clamped_default_rlimits();
+    in.cgroups_path = "/conman/" + c.id;
+    atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600);
+}
+
+// Undoes a half-made create unless disarmed.
+class CreateRollback {
+public:
+    CreateRollback(const Store& s, const ContainerConfig& c, const std::string& cidfile)
+        : store_(s), c_(c), cidfile_(cidfile) {}
+    ~CreateRollback() {
+        if (!armed_) return;
+        try {
+            if (shim_started_) {
+                if (auto conn = ShimConnection::connect(store_.socket_dir(c_.id))) {
+                    conn->kill(SIGKILL);
+                    conn->wait_exit(10000);
+                }
+            }
+            if (cidfile_created_) ::unlink(cidfile_.c_str());
+            Container tmp;
+            tmp.config = c_;
+            store_.remove(tmp);
+        } catch (...) {
+        }
+    }
+    void disarm() { armed_ = false; }
+    bool shim_started_ = false;
+    bool cidfile_created_ = false;
+
+private:
+    const Store& store_;
+    const ContainerConfig& c_;
+    std::string cidfile_;
+    bool armed_ = true;
+};
+
+void claim_free_name(const Store& store, ContainerConfig& c) {
+    if (!c.name.empty()) {
+        store.claim_name(c.name, c.id);
+        return;
+    }
+    for (int i = 0; i < 100; ++i) {
+        c.name = random_name();
+        if (store.id_for_name(c.name)) continue;
+        try {
+            store.claim_name(c.name, c.id);
+            return;
+        } catch (const Error&) {
+        }
+    }
+    c.name = c.id.substr(0, 20);
+    store.claim_name(c.name, c.id);
+}
+
+}  // namespace
+
+std::vector<std::string> parse_env_file(const std::string& content, const std::string& filename) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    int lineno = 0;
+    while (start < content.size()) {
+        size_t end = content.find('\n', start);
+        if (end == std::string::npos) end = content.size();
+        std::string line = trim(content.substr(start, end - start));
+        start = end + 1;
+        ++lineno;
+        if (line.empty() || line[0] == '#') continue;
+        std::string key = env_key(line);
+        if (key.empty() || key.find_first_of(" \t") != std::string::npos)
+            fail(ErrorKind::Usage, "invalid environment variable in {} line {}: \"{}\"", filename, lineno, line);
+        if (auto e = expand_env_entry(line)) out.push_back(*e);
+    }
+    return out;
+}
+
+std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& add) {
+    std::vector<std::string> out = base;
+    for (auto& raw : add) {
+        if (raw.empty() || raw[0] == '=') fail(ErrorKind::Usage, "invalid environment variable \"{}\"", raw);
+        auto e = expand_env_entry(raw);
+        if (!e) continue;
+        std::string k = env_key(*e);
+        bool replaced = false;
+        for (auto& cur : out) {
+            if (env_key(cur) == k) {
+                cur = *e;
+                replaced = true;
+            }
+        }
+        if (!replaced) out.push_back(*e);
+    }
+    return out;
+}
+
+int classify_command(const std::string& rootfs, const std::string& cmd, const std::vector<std::string>& env) {
+    auto check = [&](const std::string& path) -> int {
+        UniqueFd fd = open_in_root(rootfs, path, O_PATH);
+        if (!fd) return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+        struct stat st;
+        if (::fstat(fd.get(), &st) < 0) return 126;
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) return 126;
+        return 0;
+    };
+    if (cmd.find('/') != std::string::npos) return check(cmd);
+    std::string path = "/usr/local/bin:/usr/bin:/bin";
+    for (auto& e : env) {
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    }
+    int best = 127;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        start = end + 1;
+        if (dir.empty()) continue;
+        int r = check(dir + "/" + cmd);
+        if (r == 0) return 0;
+        if (r == 126) best = 126;
+    }
+    return best;
+}
+
+ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerConfig& cfg) {
+    shim::ShimArgs a;
+    a.id = cfg.id;
+    a.bundle = store.bundle_dir(cfg.id);
+    a.runtime = ctx.require_runtime();
+    a.runtime_root = ctx.runtime_root();
+    a.log_path = store.log_path(cfg.id);
+    a.exit_file = store.exit_path(cfg.id);
+    a.socket_dir = store.socket_dir(cfg.id);
+    a.stdin = cfg.stdin;
+    a.terminal = cfg.tty;
+    if (cfg.auto_remove) {
+        a.exit_command = {ctx.self_exe};
+        auto g = ctx.global_args();
+        a.exit_command.insert(a.exit_command.end(), g.begin(), g.end());
+        a.exit_command.insert(a.exit_command.end(), {"container", "cleanup", "--rm", cfg.id});
+    }
+    try {
+        return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
+    } catch (const Error& e) {
+        // Decide 126/127 from our own lookup in the rootfs (errno based),
+        // not from the wording of the runtime's message.
+        int code = classify_command(cfg.rootfs, cfg.args[0], cfg.env);
+        if (code == 127) throw Error(ErrorKind::CommandNotFound, e.what());
+        if (code == 126) throw Error(ErrorKind::NotExecutable, e.what());
+        throw;
+    }
+}
+
+Container create_container(const Context& ctx, const CreateOptions& o) {
+    if (!o.cidfile.empty() && path_exists(o.cidfile))
+        fail(ErrorKind::Conflict, "container id file {} exists: another container may use it; remove it first", o.cidfile);
+    ContainerConfig cfg = build_config(ctx, o);
+    ctx.require_runtime();
+    Store store(ctx);
+    if (o.replace && !cfg.name.empty()) {
+        if (auto old = store.id_for_name(cfg.name)) remove_container(ctx, *old, true, std::nullopt);
+    }
+    FileLock lock = store.lock();
+    claim_free_name(store, cfg);
+    CreateRollback rollback(store, cfg, o.cidfile);
+    if (!o.cidfile.empty()) {
+        UniqueFd fd = open_fd(o.cidfile, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        rollback.cidfile_created_ = true;
+        write_all(fd.get(), cfg.id);
+    }
+    mkdir_p(store.dir(cfg.id));
+    write_bundle(store, cfg);
+    Container c;
+    c.config = cfg;
+    store.save(c);
+
+    ShimStarted started = launch_shim(ctx, store, cfg);
+    rollback.shim_started_ = true;
+    c.state.pid = started.container_pid;
+    c.state.shim_pid = started.shim_pid;
+    store.save(c);
+    rollback.disarm();
+    store.refresh(c);
+    return c;
+}
+
+}  // namespace conman

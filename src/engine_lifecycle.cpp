@@ -1,0 +1,160 @@
+// start, stop, kill, rm, wait, rename, cleanup. Waiting always happens on
+// the shim's socket (an event), never under the store lock.
+#include <chrono>
+#include <csignal>
+#include <poll.h>
+
+#include "conman/engine.hpp"
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "conman/names.hpp"
+#include "conman/runtime.hpp"
+#include "conman/timeutil.hpp"
+
+namespace conman {
+
+namespace {
+
+constexpr int kKillWaitMs = 30000;  // after SIGKILL the exit must come quickly
+
+// Reads until the shim closes the connection (it does after cleanup), bounded.
+void wait_for_close(ShimConnection& conn, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buf[shim::kMaxPayload + 1];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        if (!wait_readable(conn.fd(), static_cast<int>(left.count()))) return;
+        if (read_some(conn.fd(), buf, sizeof buf) <= 0) return;
+    }
+}
+
+bool is_active(const Container& c) { return c.state.status == kRunning || c.state.status == kCreated; }
+
+// Kills with sig and waits for the exit record; returns false on timeout.
+bool signal_and_wait(ShimConnection& conn, int sig, int timeout_ms) {
+    try {
+        conn.kill(sig);
+    } catch (const Error&) {
+        // The process may already be gone; the wait below tells.
+    }
+    return conn.wait_exit(timeout_ms).has_value();
+}
+
+}  // namespace
+
+Container lookup_container(const Context& ctx, const std::string& ref) {
+    Store store(ctx);
+    FileLock lock = store.lock_shared();
+    return store.load(store.resolve(ref));
+}
+
+void start_container(const Context& ctx, const std::string& id) {
+    Store store(ctx);
+    FileLock lock = store.lock();
+    Container c = store.load(id);
+    if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
+    if (c.state.status == kRunning) return;
+    if (c.state.status == kExited) {
+        // Restart: the previous shim is gone (it ran runtime delete); make a new one.
+        if (store.shim_alive(id)) fail(ErrorKind::Conflict, "container {} is still being cleaned up: try again", id);
+        store.clear_run_state(id);
+        OciRuntime(ctx).delete_force(id);
+        auto started = launch_shim(ctx, store, c.config);
+        c.state = ContainerState{};
+        c.state.pid = started.container_pid;
+        c.state.shim_pid = started.shim_pid;
+        store.save(c);
+    }
+    try {
+        OciRuntime(ctx).start(id);
+    } catch (const Error& e) {
+        throw e.prefixed(fmt::format("starting container {}", c.config.name));
+    }
+    store.mark_started(id, now_ns());
+}
+
+void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout) {
+    Container c = lookup_container(ctx, id);
+    if (!is_active(c)) return;
+    Store store(ctx);
+    auto conn = ShimConnection::connect(store.socket_dir(id));
+    if (!conn) return;  // the shim went away: nothing left running
+    int secs = timeout.value_or(c.config.stop_timeout);
+    if (secs > 0 && signal_and_wait(*conn, parse_signal(c.config.stop_signal), secs * 1000)) {
+        wait_for_close(*conn, kKillWaitMs);
+        return;
+    }
+    if (!signal_and_wait(*conn, SIGKILL, kKillWaitMs))
+        fail(ErrorKind::System, "container {} did not exit {} s after SIGKILL", c.config.name, kKillWaitMs / 1000);
+    wait_for_close(*conn, kKillWaitMs);
+}
+
+void kill_container(const Context& ctx, const std::string& id, int sig) {
+    Container c = lookup_container(ctx, id);
+    if (c.state.status != kRunning)
+        fail(ErrorKind::Conflict, "can only kill running containers: {} is in state {}", c.config.name, c.state.status);
+    auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
+    if (!conn) fail(ErrorKind::Conflict, "container {} is not running: its shim is gone", c.config.name);
+    conn->kill(sig);
+}
+
+void remove_container(const Context& ctx, const std::string& id, bool force, std::optional<int> timeout) {
+    Container c = lookup_container(ctx, id);
+    if (c.state.status == kRunning && !force)
+        fail(ErrorKind::Conflict,
+             "cannot remove container {} as it is running: stop it first or use --force", c.config.id);
+    if (is_active(c)) {
+        if (c.state.status == kCreated) timeout = 0;
+        stop_container(ctx, id, timeout.value_or(0));
+    }
+    Store store(ctx);
+    FileLock lock = store.lock();
+    if (!path_exists(store.record_path(id))) return;  // removed meanwhile (e.g. --rm cleanup)
+    c = store.load(id);
+    if (is_active(c)) fail(ErrorKind::Conflict, "container {} was started again while being removed", c.config.name);
+    // A shim that died without its cleanup may have left runtime state.
+    if (!path_exists(store.exit_path(id)) || c.state.status == "unknown") OciRuntime(ctx).delete_force(id);
+    store.remove(c);
+}
+
+int wait_container(const Context& ctx, const std::string& id) {
+    Container c = lookup_container(ctx, id);
+    if (is_active(c)) {
+        if (auto conn = ShimConnection::connect(Store(ctx).socket_dir(id))) {
+            if (auto rec = conn->wait_exit(-1)) return rec->exit_code;
+        }
+        c = lookup_container(ctx, id);
+    }
+    return c.state.exit_code;
+}
+
+void rename_container(const Context& ctx, const std::string& id, const std::string& new_name) {
+    if (!valid_name(new_name))
+        fail(ErrorKind::Usage, "invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", new_name);
+    Store store(ctx);
+    FileLock lock = store.lock();
+    Container c = store.load(id);
+    if (c.config.name == new_name) return;
+    store.claim_name(new_name, id);
+    std::string old = c.config.name;
+    c.config.name = new_name;
+    try {
+        store.save(c);
+    } catch (...) {
+        store.release_name(new_name, id);
+        throw;
+    }
+    store.release_name(old, id);
+}
+
+void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
+    Store store(ctx);
+    FileLock lock = store.lock();
+    if (!path_exists(store.record_path(id))) return;
+    Container c = store.load(id);
+    if (is_active(c)) return;  // restarted meanwhile: nothing to clean
+    if (remove) store.remove(c);
+}
+
+}  // namespace conman

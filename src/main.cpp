@@ -1,0 +1,61 @@
+// conman's entry point: global flags, the command table, and the one place
+// where errors become "conman: <message>" on stderr and an exit code.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "conman/cli.hpp"
+#include "conman/error.hpp"
+#include "conman_config.h"
+
+using namespace conman;
+
+namespace {
+
+constexpr cli::Register kCommands[] = {
+    cli::register_create, cli::register_run,    cli::register_start, cli::register_ps,
+    cli::register_inspect, cli::register_logs,  cli::register_stop,  cli::register_kill,
+    cli::register_rm,     cli::register_wait,   cli::register_rename, cli::register_version,
+    cli::register_info,   cli::register_container,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    cli::State st;
+    st.argv.assign(argv, argv + argc);
+    CLI::App app{"conman: a daemonless container manager", "conman"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", std::string("conman version ") + CONMAN_VERSION);
+    app.add_option("--root", st.global.root, "Persistent state directory");
+    app.add_option("--runroot", st.global.runroot, "Volatile state directory (sockets, locks)");
+    app.add_option("--runtime", st.global.runtime, "OCI runtime: runc (default), crun or a path");
+    app.add_option("--shim-path", st.global.shim_path, "Path to conman-shim");
+    app.add_option("--log-level", st.global.log_level, "Log level: error, warn, info, debug")
+        ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+    for (auto reg : kCommands) reg(app, st);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fflush(stdout);
+        std::string msg = e.what();
+        std::cerr << "conman: " << msg << "\n";
+        return 125;
+    } catch (const Error& e) {
+        std::fflush(stdout);
+        std::cerr << "conman: " << e.what() << "\n";
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        std::cerr << "conman: " << e.what() << "\n";
+        return 125;
+    }
+    return st.exit_code;
+}

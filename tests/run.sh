@@ -1,0 +1,45 @@
+#!/bin/bash
+# The test command: installs what is missing, builds, runs the Catch2 unit
+# tests and the bats integration tests against real runc, and ends with one
+# line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+export CONMAN_TEST_ROOTFS=${CONMAN_TEST_ROOTFS:-$PWD/build/test-rootfs}
+[ -x "$CONMAN_TEST_ROOTFS/bin/busybox" ] || bash scripts/mkrootfs.sh "$CONMAN_TEST_ROOTFS"
+
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+
+echo "== unit tests (Catch2)"
+build/tests/unit/unit-tests -r compact >"$log" 2>&1
+unit_rc=$?
+tail -n 30 "$log" | grep -E 'failed|FAILED|passed' | tail -n 15
+# Count test cases from Catch2's summary line.
+if summary=$(grep -E '^(All tests passed|Passed [0-9]+ test case|Failed [0-9]+ test case)' "$log" | tail -n 1); then :; fi
+total=$(build/tests/unit/unit-tests --list-test-names-only 2>/dev/null | grep -c .)
+if [ $unit_rc -eq 0 ]; then
+    passed=$((passed + total))
+else
+    f=$(grep -oE 'Failed ([0-9]+) test case' "$log" | grep -oE '[0-9]+' | tail -n 1)
+    f=${f:-$total}
+    failed=$((failed + f))
+    passed=$((passed + total - f))
+    grep -E 'FAILED|failed' "$log" | head -n 40
+fi
+echo "unit: $summary"
+
+echo "== integration tests (bats, real runc)"
+files=("${@:-tests/integration}")
+bats --tap "${files[@]}" >"$log" 2>&1
+cat "$log"
+ok=$(grep -cE '^ok [0-9]+' "$log")
+sk=$(grep -cE '^ok [0-9]+ .*# skip' "$log")
+nok=$(grep -cE '^not ok [0-9]+' "$log")
+passed=$((passed + ok - sk))
+skipped=$((skipped + sk))
+failed=$((failed + nok))
+rm -f "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
