@@ -1,0 +1,216 @@
+// Phase 1: set up the shim's files, run `runc create`, report on the sync fd.
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "shim.hpp"
+
+namespace conman::shimd {
+
+namespace {
+
+constexpr int kCreateTimeoutMs = 60000;
+constexpr size_t kMaxCaptured = 64 * 1024;
+
+std::string in_dir(const std::string& dir, const char* name) { return join_path(dir, name); }
+
+std::string runtime_log_path(const shim::ShimArgs& a) { return join_path(a.bundle, "runtime.log"); }
+
+off_t file_size(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
+}
+
+// Reads what is available now, without blocking, appending at most up to cap.
+void read_available(int fd, std::string& into) {
+    char buf[4096];
+    for (;;) {
+        long n = read_some(fd, buf, sizeof buf);
+        if (n <= 0) return;
+        if (into.size() < kMaxCaptured) into.append(buf, static_cast<size_t>(n));
+    }
+}
+
+// The "msg" of the last error-level JSON line in text (runc --log-format json).
+std::string last_json_error(std::string_view rest) {
+    std::string found;
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        auto line = rest.substr(0, nl);
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;
+        if (j.value("level", "") == "error" && j.contains("msg") && j["msg"].is_string())
+            found = j["msg"].get<std::string>();
+    }
+    return found;
+}
+
+// Last non-empty line of text, without its newline.
+std::string last_line(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+    auto nl = text.rfind('\n');
+    return std::string(nl == std::string_view::npos ? text : text.substr(nl + 1));
+}
+
+// What runc said went wrong: its log file (only what this run appended),
+// else its stderr, which gets the JSON lines when the log cannot be opened.
+std::string runtime_error_text(const std::string& log_path, off_t offset, std::string_view err) {
+    auto text = read_file_if_exists(log_path);
+    if (text && static_cast<size_t>(offset) < text->size()) {
+        auto msg = last_json_error(std::string_view(*text).substr(static_cast<size_t>(offset)));
+        if (!msg.empty()) return msg;
+    }
+    auto msg = last_json_error(err);
+    if (!msg.empty()) return msg;
+    return last_line(err);
+}
+
+std::string describe_status(int st) {
+    if (WIFSIGNALED(st)) return fmt::format("killed by signal {}", WTERMSIG(st));
+    return fmt::format("exit status {}", WEXITSTATUS(st));
+}
+
+}  // namespace
+
+void Shim::setup() {
+    mkdir_p(args_.socket_dir, 0700);
+    lock_fd_ = open_fd(in_dir(args_.socket_dir, shim::kLockName), O_RDWR | O_CREAT, 0600);
+    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK) fail(ErrorKind::Conflict, "another conman-shim is running for container {}", args_.id);
+        throw_sys(errno, "lock {}", in_dir(args_.socket_dir, shim::kLockName));
+    }
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) throw_sys(errno, "epoll_create1");
+    sigfd_ = block_into_signalfd({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT});
+    server_.emplace(epoll_.get(), args_.socket_dir);
+    log_ = LogWriter(args_.log_path);
+}
+
+Child Shim::spawn_create() {
+    Pipe out = make_pipe(), err = make_pipe();
+    set_nonblock(out.read.get(), true);
+    set_nonblock(err.read.get(), true);
+    UniqueFd in_child;
+    if (args_.stdin) {
+        Pipe in = make_pipe();
+        set_nonblock(in.write.get(), true);
+        stdin_w_ = std::move(in.write);
+        in_child = std::move(in.read);
+    } else {
+        in_child = open_fd("/dev/null", O_RDONLY);
+    }
+    SpawnOptions so;
+    so.argv = {args_.runtime};
+    if (!args_.runtime_root.empty()) so.argv.insert(so.argv.end(), {"--root", args_.runtime_root});
+    so.argv.insert(so.argv.end(), {"--log", runtime_log_path(args_), "--log-format", "json"});
+    so.argv.insert(so.argv.end(), args_.runtime_args.begin(), args_.runtime_args.end());
+    so.argv.insert(so.argv.end(), {"create", "--bundle", args_.bundle, "--pid-file",
+                                   in_dir(args_.socket_dir, shim::kPidFileName), args_.id});
+    so.fds = {{in_child.get(), 0}, {out.write.get(), 1}, {err.write.get(), 2}};
+    so.die_with_parent = true;
+    Child runc = spawn(so);
+    // The container-side ends now live in runc (and the container); ours go
+    // when this scope ends, so EOF on the pipes means the container closed them.
+    out_r_ = std::move(out.read);
+    err_r_ = std::move(err.read);
+    return runc;
+}
+
+std::optional<int> Shim::wait_create(Child& runc, std::string& out, std::string& err) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCreateTimeoutMs);
+    for (;;) {
+        reaper_.reap_all();
+        if (auto st = reaper_.take(runc.pid())) {
+            runc.detach();
+            read_available(out_r_.get(), out);
+            read_available(err_r_.get(), err);
+            return st;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        pollfd p[3] = {{sigfd_.get(), POLLIN, 0}, {out_r_.get(), POLLIN, 0}, {err_r_.get(), POLLIN, 0}};
+        if (::poll(p, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) throw_sys(errno, "poll");
+        for (int sig : read_signals(sigfd_.get())) {
+            if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) pending_signal_ = sig;
+        }
+        // A pipe at EOF stays readable; stop watching it so poll can sleep.
+        if (p[1].revents) read_available(out_r_.get(), out);
+        if (p[2].revents) read_available(err_r_.get(), err);
+        if ((p[1].revents & POLLHUP) && !(p[1].revents & POLLIN)) out_r_.reset();
+        if ((p[2].revents & POLLHUP) && !(p[2].revents & POLLIN)) err_r_.reset();
+    }
+}
+
+bool Shim::create_container() {
+    std::string log_path = runtime_log_path(args_);
+    off_t log_offset = file_size(log_path);
+    ::unlink(in_dir(args_.socket_dir, shim::kPidFileName).c_str());
+    Child runc = spawn_create();
+    std::string out, err;
+    auto st = wait_create(runc, out, err);
+    if (!st) {
+        report_failure(fmt::format("{} create timed out after {} s", args_.runtime, kCreateTimeoutMs / 1000), err);
+        runc.kill(SIGKILL);
+        wait_child(runc, 1000);
+        run_bounded(delete_argv(), 10000);  // whatever it had set up
+        return false;
+    }
+    if (*st != 0) {
+        std::string msg = runtime_error_text(log_path, log_offset, err);
+        if (msg.empty()) msg = fmt::format("{} create failed: {}", args_.runtime, describe_status(*st));
+        report_failure(msg, err);
+        return false;
+    }
+    auto pidtext = read_file_if_exists(in_dir(args_.socket_dir, shim::kPidFileName));
+    pid_ = pidtext ? static_cast<pid_t>(std::atol(pidtext->c_str())) : 0;
+    if (pid_ <= 0) {
+        report_failure("the runtime did not write the pid file", err);
+        return false;
+    }
+    pidfd_ = pidfd_open(pid_);
+    if (!pidfd_) status_ = reaper_.take(pid_);  // already gone, caught by the reaper
+    // Nobody to tell (conman gave up waiting): the container must not linger.
+    if (!report_started()) signal_container(SIGKILL, nullptr);
+    if (!out.empty()) output(false, out);
+    if (!err.empty()) output(true, err);
+    if (pending_signal_) signal_container(pending_signal_, nullptr);
+    return true;
+}
+
+void Shim::report_failure(const std::string& msg, const std::string& stderr_text) {
+    shim::SyncMessage m;
+    m.error = last_line(msg);
+    if (m.error.empty()) m.error = "conman-shim failed";
+    m.runtime_stderr = stderr_text;
+    if (sync_fd_) try_write_all(sync_fd_.get(), shim::encode_sync(m));
+    sync_fd_.reset();
+    cleanup_files();
+}
+
+bool Shim::report_started() {
+    // Lower our OOM score only now: runc and the container must not inherit it.
+    if (auto old = read_file_if_exists("/proc/self/oom_score_adj")) {
+        int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (::write(fd, "-1000", 5) == 5) old_oom_score_ = *old;
+            ::close(fd);
+        }
+    }
+    shim::SyncMessage m;
+    m.pid = pid_;
+    m.shim_pid = ::getpid();
+    bool sent = sync_fd_ && try_write_all(sync_fd_.get(), shim::encode_sync(m));
+    sync_fd_.reset();
+    return sent;
+}
+
+}  // namespace conman::shimd

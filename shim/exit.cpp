@@ -1,0 +1,138 @@
+// Phase 3: the container has exited. Drain its output, publish the exit
+// record, clean up the runtime state and run the exit command.
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "shim.hpp"
+
+namespace conman::shimd {
+
+namespace {
+
+constexpr int kDrainMs = 2000;
+constexpr int kFlushMs = 3000;
+constexpr int kDeleteTimeoutMs = 10000;
+constexpr int kExitCommandTimeoutMs = 60000;
+
+using Clock = std::chrono::steady_clock;
+
+int ms_left(Clock::time_point deadline) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return ms < 0 ? 0 : static_cast<int>(ms);
+}
+
+}  // namespace
+
+void Shim::finish() {
+    drain_output();
+    log_.sync();
+    exit_json_ = shim::encode_exit(make_record());
+    try {
+        mkdir_p(dirname_of(args_.exit_file), 0700);
+        atomic_write(args_.exit_file, exit_json_, 0600);
+    } catch (const Error&) {
+        // Nowhere to report it; the Exit packets below still carry the record.
+    }
+    server_->broadcast_exit(exit_json_);
+    // From here a new `wait` finds no socket and reads the exit file instead.
+    server_->close_listener();
+    server_->flush(kFlushMs);
+    stdin_w_.reset();
+    out_r_.reset();
+    err_r_.reset();
+    restore_oom_score();
+    run_bounded(delete_argv(), kDeleteTimeoutMs);
+    if (!args_.exit_command.empty()) run_bounded(args_.exit_command, kExitCommandTimeoutMs);
+    reaper_.reap_all();
+    server_->close_clients();
+    cleanup_files();
+}
+
+// Reads what the pipes hold right now. Never waits for EOF: a daemonised
+// grandchild may keep the write end open for ever.
+void Shim::drain_output() {
+    auto deadline = Clock::now() + std::chrono::milliseconds(kDrainMs);
+    bool more = true;
+    while (more && ms_left(deadline) > 0) {
+        bool a = read_output(false);
+        bool b = read_output(true);
+        more = a || b;
+    }
+}
+
+shim::ExitRecord Shim::make_record() const {
+    shim::ExitRecord r;
+    r.exited_at = exited_at_;
+    int st = status_.value_or(INT_MIN);
+    if (st == INT_MIN) {
+        r.exit_code = -1;
+        r.reason = "exit status unavailable: the container process was not reaped by conman-shim";
+    } else if (WIFSIGNALED(st)) {
+        r.signal = WTERMSIG(st);
+        r.exit_code = 128 + r.signal;
+    } else {
+        r.exit_code = WEXITSTATUS(st);
+    }
+    return r;
+}
+
+std::vector<std::string> Shim::delete_argv() const {
+    std::vector<std::string> v = {args_.runtime};
+    if (!args_.runtime_root.empty()) v.insert(v.end(), {"--root", args_.runtime_root});
+    v.insert(v.end(), {"delete", "--force", args_.id});
+    return v;
+}
+
+// Waits for c through the reaper, the only place that reaps.
+std::optional<int> Shim::wait_child(Child& c, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        reaper_.reap_all();
+        if (auto st = reaper_.take(c.pid())) {
+            c.detach();
+            return st;
+        }
+        int left = ms_left(deadline);
+        if (left == 0) return std::nullopt;
+        pollfd p[2] = {{sigfd_.get(), POLLIN, 0}, {c.pidfd(), POLLIN, 0}};
+        ::poll(p, 2, left);
+        read_signals(sigfd_.get());  // SIGCHLD only matters as a wakeup here
+    }
+}
+
+void Shim::run_bounded(const std::vector<std::string>& argv, int timeout_ms) {
+    try {
+        SpawnOptions so;
+        so.argv = argv;
+        Child c = spawn(so);
+        if (!wait_child(c, timeout_ms)) {
+            c.kill(SIGKILL);
+            wait_child(c, 1000);
+        }
+    } catch (const Error&) {
+        // A missing runtime or exit command must not keep the shim alive.
+    }
+}
+
+void Shim::restore_oom_score() noexcept {
+    if (old_oom_score_.empty()) return;
+    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)!::write(fd, old_oom_score_.data(), old_oom_score_.size());
+    ::close(fd);
+}
+
+void Shim::cleanup_files() noexcept {
+    if (server_) server_->close_listener();
+    ::unlink(join_path(args_.socket_dir, shim::kPidFileName).c_str());
+}
+
+}  // namespace conman::shimd
