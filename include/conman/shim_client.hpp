@@ -1,0 +1,56 @@
+// The CLI's side of the shim: spawning one, and talking to a running one
+// through its socket. ShimConnection owns the connected socket.
+#pragma once
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "conman/fd.hpp"
+#include "conman/shim_protocol.hpp"
+
+namespace conman {
+
+struct ShimStarted {
+    pid_t container_pid = 0;
+    pid_t shim_pid = 0;
+};
+
+// Spawns conman-shim with args (sync fd created here), waits up to timeout_ms
+// for its sync message. On failure throws Error(Runtime) whose message is the
+// runtime's own error text (e.g. runc's "exec: \"foo\": executable file not
+// found in $PATH"); the shim has exited and cleaned its socket dir by then.
+ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms);
+
+class ShimConnection {
+public:
+    // nullopt when no shim listens (dead or gone).
+    static std::optional<ShimConnection> connect(const std::string& socket_dir);
+    int fd() const { return fd_.get(); }
+
+    // Sends a request and waits (bounded) for its Reply; throws Error with
+    // the shim's error text when the reply is an error.
+    void request(const shim::Request& r, int timeout_ms = 10000);
+    // Sends a kill request.
+    void kill(int sig) { request(shim::Request{.op = "kill", .signal = sig}); }
+    // Sends "wait" and blocks until the Exit packet (timeout_ms -1 = forever);
+    // nullopt on timeout or when the shim went away without one.
+    std::optional<shim::ExitRecord> wait_exit(int timeout_ms);
+
+private:
+    explicit ShimConnection(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
+};
+
+struct RelayOptions {
+    int out_fd = 1;           // where stdout packets go
+    int err_fd = 2;           // where stderr packets go
+    int stdin_fd = -1;        // forwarded as Stdin packets when >= 0 (next issue)
+    bool sig_proxy = true;    // forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 as kill requests
+};
+// After a successful attach request: copies output until the Exit packet,
+// then waits (bounded) for the shim to close the connection, which it does
+// once runtime cleanup and the exit command are done. Returns the record;
+// nullopt if the shim died without sending one.
+std::optional<shim::ExitRecord> relay(ShimConnection& c, const RelayOptions& o);
+
+}  // namespace conman
