@@ -61,7 +61,7 @@ void AttachServer::accept_all() {
         }
         auto c = std::make_unique<Client>();
         c->fd.reset(fd);
-        epoll_set(epfd_, EPOLL_CTL_ADD, fd, paused_ ? 0u : static_cast<uint32_t>(EPOLLIN));
+        epoll_set(epfd_, EPOLL_CTL_ADD, fd, EPOLLIN);
         clients_.emplace(fd, std::move(c));
     }
 }
@@ -81,7 +81,7 @@ void AttachServer::read_client(Client& c, ClientHandler& h) {
     static char buf[kRecvBuf];
     // A bounded number of packets per wakeup keeps one chatty client from
     // starving the container's output.
-    for (int i = 0; i < 16 && !c.dead && !c.read_closed && !paused_; ++i) {
+    for (int i = 0; i < 16 && !c.dead && !c.read_closed && !(paused_ && c.want_stdin); ++i) {
         iovec iov{buf, sizeof buf};
         msghdr mh{};
         mh.msg_iov = &iov;
@@ -219,7 +219,8 @@ void AttachServer::close_clients() noexcept {
 
 void AttachServer::update_events(Client& c) {
     uint32_t ev = 0;
-    if (!paused_ && !c.read_closed) ev |= EPOLLIN;
+    // Only stdin writers are paused: kill and wait must get through.
+    if (!(paused_ && c.want_stdin) && !c.read_closed) ev |= EPOLLIN;
     if (!c.queue.empty()) ev |= EPOLLOUT;
     epoll_event e{};
     e.events = ev;

@@ -59,7 +59,8 @@ public:
     void broadcast_output(shim::Packet stream, std::string_view data);
     // The Exit packet to every attached or waiting client.
     void broadcast_exit(std::string_view exit_json);
-    // Stops (or resumes) reading client packets, for stdin back-pressure.
+    // Stops (or resumes) reading packets from clients attached with stdin,
+    // for stdin back-pressure; other clients are still served.
     void pause_reading(bool paused);
     // Sends queued packets until every queue is empty or timeout_ms passed.
     void flush(int timeout_ms);
