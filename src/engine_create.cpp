@@ -138,12 +138,12 @@ void write_bundle(const Store& store, const ContainerConfig& c) {
     in.hosts_path = ud + "/hosts";
     in.hostname_path = ud + "/hostname";
     in.resolv_path = ud + "/resolv.conf";
-    atomic_write(in.hosts_path, hosts_content(c), 0644);
-    atomic_write(in.hostname_path, c.hostname + "\n", 0644);
-    atomic_write(in.resolv_path, resolv_content(), 0644);
+    atomic_write(in.hosts_path, hosts_content(c), 0644, false);
+    atomic_write(in.hostname_path, c.hostname + "\n", 0644, false);
+    atomic_write(in.resolv_path, resolv_content(), 0644, false);
     in.rlimits = clamped_default_rlimits();
     in.cgroups_path = "/conman/" + c.id;
-    atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600);
+    atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600, false);
 }
 
 // Undoes a half-made create unless disarmed.

@@ -33,14 +33,14 @@ std::string absolute_path(const std::string& path) {
     return join_path(buf, path);
 }
 
-void atomic_write(const std::string& path, std::string_view data, int mode) {
+void atomic_write(const std::string& path, std::string_view data, int mode, bool durable) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     std::string tmp = fmt::format("{}.tmp-{:x}", path, rng());
     {
         UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
         try {
             write_all(fd.get(), data);
-            if (::fsync(fd.get()) < 0) throw_sys(errno, "fsync {}", tmp);
+            if (durable && ::fsync(fd.get()) < 0) throw_sys(errno, "fsync {}", tmp);
         } catch (...) {
             ::unlink(tmp.c_str());
             throw;
@@ -51,6 +51,7 @@ void atomic_write(const std::string& path, std::string_view data, int mode) {
         ::unlink(tmp.c_str());
         throw_sys(e, "rename {} to {}", tmp, path);
     }
+    if (!durable) return;
     UniqueFd dir(::open(dirname_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir) ::fsync(dir.get());
 }

@@ -8,7 +8,9 @@
 
 namespace conman {
 
-void atomic_write(const std::string& path, std::string_view data, int mode = 0600);
+// durable=false skips the fsyncs: for files that are regenerated on every
+// create (bundle, /etc files) and worthless after a crash anyway.
+void atomic_write(const std::string& path, std::string_view data, int mode = 0600, bool durable = true);
 std::string read_file(const std::string& path);                 // throws (NotFound on ENOENT)
 std::optional<std::string> read_file_if_exists(const std::string& path);
 void mkdir_p(const std::string& path, int mode = 0700);

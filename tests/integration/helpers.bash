@@ -16,6 +16,9 @@ setup() {
     CM_ROOT=$TEST_DIR/root
     # Short runroot: unix socket paths are limited to 107 bytes.
     CM_RUNROOT=$(mktemp -d /run/cmt.XXXXXX)
+    # The command as an array, for running conman itself in the background
+    # ("${CM[@]}" run ... & makes $! conman's pid, not a subshell's).
+    CM=("$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT")
 }
 
 teardown() {
