@@ -66,6 +66,18 @@ void AttachServer::accept_all() {
     }
 }
 
+void AttachServer::adopt(UniqueFd fd, bool with_stdin) {
+    set_nonblock(fd.get(), true);
+    auto c = std::make_unique<Client>();
+    int raw = fd.get();
+    c->fd = std::move(fd);
+    c->attached = true;
+    c->want_stdout = c->want_stderr = true;
+    c->want_stdin = with_stdin;
+    epoll_set(epfd_, EPOLL_CTL_ADD, raw, EPOLLIN);
+    clients_.emplace(raw, std::move(c));
+}
+
 void AttachServer::on_client_event(int fd, uint32_t events, ClientHandler& h) {
     auto it = clients_.find(fd);
     if (it == clients_.end()) return;

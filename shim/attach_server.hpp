@@ -50,6 +50,9 @@ public:
     int listen_fd() const { return listen_.get(); }
     bool is_client(int fd) const { return clients_.count(fd) != 0; }
     void accept_all();
+    // Registers an already connected socket as a client attached to stdout
+    // and stderr (and stdin when with_stdin), as if it had sent "attach".
+    void adopt(UniqueFd fd, bool with_stdin);
     void on_client_event(int fd, uint32_t events, ClientHandler& h);
 
     void send(Client& c, std::string packet);

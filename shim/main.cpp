@@ -5,6 +5,7 @@
 // at once (conman reaps it), so the shim is re-parented away from conman. The
 // child starts a new session, becomes a child subreaper (so the container,
 // once `runc create` exits, is re-parented to us) and reports on the sync fd.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -22,18 +23,25 @@ namespace {
 using conman::shim::ShimArgs;
 
 // Points 0, 1 and 2 at /dev/null and closes every other inherited fd except
-// the sync fd, so no caller pipe (`$(conman run -d ...)`) is held open by us.
-void sanitize_fds(int keep) {
+// the ones named on the command line (sync fd, attach fd), so no caller pipe
+// (`$(conman run -d ...)`) is held open by us.
+void sanitize_fds(int keep_a, int keep_b) {
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
         for (int fd = 0; fd <= 2; ++fd) {
             if (fd != null) ::dup2(null, fd);
         }
-        if (null > 2 && null != keep) ::close(null);
+        if (null > 2 && null != keep_a && null != keep_b) ::close(null);
     }
-    if (keep > 3) ::syscall(SYS_close_range, 3, keep - 1, 0);
-    ::syscall(SYS_close_range, keep + 1, ~0U, 0);
-    ::fcntl(keep, F_SETFD, FD_CLOEXEC);
+    int lo = std::min(keep_a, keep_b < 0 ? keep_a : keep_b), hi = std::max(keep_a, keep_b);
+    unsigned next = 3;
+    for (int keep : {lo, hi}) {
+        if (keep < 3 || static_cast<unsigned>(keep) < next) continue;
+        if (static_cast<unsigned>(keep) > next) ::syscall(SYS_close_range, next, keep - 1, 0);
+        ::fcntl(keep, F_SETFD, FD_CLOEXEC);
+        next = static_cast<unsigned>(keep) + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0U, 0);
 }
 
 void write_sync_error(int fd, const std::string& msg) {
@@ -62,7 +70,7 @@ int main(int argc, char** argv) {
     if (pid > 0) _exit(0);
     ::setsid();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    sanitize_fds(args.sync_fd);
+    sanitize_fds(args.sync_fd, args.attach_fd);
     ::signal(SIGPIPE, SIG_IGN);
     try {
         conman::UniqueFd sync_fd(args.sync_fd);

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -265,7 +266,8 @@ int classify_command(const std::string& rootfs, const std::string& cmd, const st
     return best;
 }
 
-ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerConfig& cfg) {
+ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerConfig& cfg, LaunchOptions lo,
+                        std::optional<ShimConnection>* attached) {
     shim::ShimArgs a;
     a.id = cfg.id;
     a.bundle = store.bundle_dir(cfg.id);
@@ -276,6 +278,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     a.socket_dir = store.socket_dir(cfg.id);
     a.stdin = cfg.stdin;
     a.terminal = cfg.tty;
+    a.start = lo.start;
     if (cfg.auto_remove) {
         a.exit_command = {ctx.self_exe};
         auto g = ctx.global_args();
@@ -283,7 +286,11 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
         a.exit_command.insert(a.exit_command.end(), {"container", "cleanup", "--rm", cfg.id});
     }
     try {
-        return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
+        if (!lo.attach || !attached) return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
+        auto [ours, theirs] = make_socketpair(SOCK_SEQPACKET);
+        ShimStarted s = spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms, theirs.get());
+        *attached = ShimConnection::adopt(std::move(ours));
+        return s;
     } catch (const Error& e) {
         // Decide 126/127 from our own lookup in the rootfs (errno based),
         // not from the wording of the runtime's message.
@@ -294,7 +301,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     }
 }
 
-Container create_container(const Context& ctx, const CreateOptions& o) {
+Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptions lo) {
     if (!o.cidfile.empty() && path_exists(o.cidfile))
         fail(ErrorKind::Conflict, "container id file {} exists: another container may use it; remove it first", o.cidfile);
     ContainerConfig cfg = build_config(ctx, o);
@@ -317,14 +324,17 @@ Container create_container(const Context& ctx, const CreateOptions& o) {
     c.config = cfg;
     store.save(c);
 
-    ShimStarted started = launch_shim(ctx, store, cfg);
+    Created out;
+    ShimStarted started = launch_shim(ctx, store, cfg, lo, &out.attached);
     rollback.shim_started_ = true;
     c.state.pid = started.container_pid;
     c.state.shim_pid = started.shim_pid;
     store.save(c);
+    if (lo.start) store.mark_started(cfg.id, now_ns());
     rollback.disarm();
     store.refresh(c);
-    return c;
+    out.container = std::move(c);
+    return out;
 }
 
 }  // namespace conman

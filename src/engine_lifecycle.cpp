@@ -49,29 +49,53 @@ Container lookup_container(const Context& ctx, const std::string& ref) {
     return store.load(store.resolve(ref));
 }
 
-void start_container(const Context& ctx, const std::string& id) {
+namespace {
+
+std::optional<ShimConnection> attach_to(const Store& store, const Container& c) {
+    auto conn = ShimConnection::connect(store.socket_dir(c.config.id));
+    if (!conn) fail(ErrorKind::Conflict, "container {} has no running shim to attach to", c.config.name);
+    conn->request(shim::Request{.op = "attach", .stdin = false, .stdout = true, .stderr = true});
+    return conn;
+}
+
+// Restart of an exited container: a new shim creates and starts it again.
+std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Container& c, bool attach) {
+    const std::string& id = c.config.id;
+    // The previous shim may still be finishing (runtime delete, exit
+    // command); its lock tells when it is gone.
+    if (store.shim_alive(id)) {
+        FileLock wait_gone(store.socket_dir(id) + "/" + shim::kLockName, FileLock::Mode::Exclusive, kKillWaitMs);
+    }
+    store.clear_run_state(id);
+    OciRuntime(ctx).delete_force(id);
+    std::optional<ShimConnection> conn;
+    auto started = launch_shim(ctx, store, c.config, {.start = true, .attach = attach}, &conn);
+    c.state = ContainerState{};
+    c.state.pid = started.container_pid;
+    c.state.shim_pid = started.shim_pid;
+    store.save(c);
+    store.mark_started(id, now_ns());
+    return conn;
+}
+
+}  // namespace
+
+std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach) {
     Store store(ctx);
     FileLock lock = store.lock();
     Container c = store.load(id);
     if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
-    if (c.state.status == kRunning) return;
-    if (c.state.status == kExited) {
-        // Restart: the previous shim is gone (it ran runtime delete); make a new one.
-        if (store.shim_alive(id)) fail(ErrorKind::Conflict, "container {} is still being cleaned up: try again", id);
-        store.clear_run_state(id);
-        OciRuntime(ctx).delete_force(id);
-        auto started = launch_shim(ctx, store, c.config);
-        c.state = ContainerState{};
-        c.state.pid = started.container_pid;
-        c.state.shim_pid = started.shim_pid;
-        store.save(c);
-    }
+    if (c.state.status == kExited) return restart(ctx, store, c, attach);
+    std::optional<ShimConnection> conn;
+    if (attach) conn = attach_to(store, c);
+    if (c.state.status == kRunning) return conn;
     try {
         OciRuntime(ctx).start(id);
     } catch (const Error& e) {
         throw e.prefixed(fmt::format("starting container {}", c.config.name));
     }
     store.mark_started(id, now_ns());
+    return conn;
 }
 
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout) {

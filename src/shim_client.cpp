@@ -23,7 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kPacketBuf = 1 + 4 * shim::kMaxPayload;
 constexpr int kConnectTimeoutMs = 5000;
-constexpr int kDrainAfterExitMs = 30000;
 constexpr size_t kMaxOutgoing = 1 << 20;
 
 int ms_left(Clock::time_point deadline) {
@@ -103,14 +102,19 @@ sockaddr_un attach_addr(int dirfd, socklen_t& len) {
 
 }  // namespace
 
-ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms) {
+ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms, int attach_fd) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     Pipe sync = make_pipe();
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
     args.sync_fd = 3;
     SpawnOptions so;
-    so.argv = shim::to_argv(shim_path, args);
     so.fds = {{devnull.get(), 0}, {devnull.get(), 1}, {devnull.get(), 2}, {sync.write.get(), 3}};
+    args.attach_fd = -1;
+    if (attach_fd >= 0) {
+        args.attach_fd = 4;
+        so.fds.push_back({attach_fd, 4});
+    }
+    so.argv = shim::to_argv(shim_path, args);
     Child first = spawn(so);
     sync.write.reset();
     // The first process forks the real shim and exits at once.
@@ -126,6 +130,8 @@ ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int ti
     if (!m.error.empty()) throw Error(ErrorKind::Runtime, first_line(m.error));
     return ShimStarted{m.pid, m.shim_pid};
 }
+
+ShimConnection ShimConnection::adopt(UniqueFd fd) { return ShimConnection(std::move(fd)); }
 
 std::optional<ShimConnection> ShimConnection::connect(const std::string& socket_dir) {
     int dfd = ::open(socket_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -222,7 +228,6 @@ struct RelayState {
     bool stdin_open;
     bool out_ok = true, err_ok = true;
     std::optional<shim::ExitRecord> exit;
-    Clock::time_point deadline{};
 
     void queue(shim::Packet t, std::string_view payload) {
         outq.push_back(shim::make_packet(t, payload));
@@ -240,10 +245,11 @@ struct RelayState {
             if (err_ok) err_ok = try_write_all(o.err_fd, body);
             break;
         case shim::Packet::Exit:
+            // The shim sends Exit only after the last output: nothing can
+            // follow that the user would see, so the relay ends here.
             exit = shim::decode_exit(body);
-            deadline = Clock::now() + std::chrono::milliseconds(kDrainAfterExitMs);
             stdin_open = false;
-            break;
+            return false;
         default: break;  // replies to our kill requests: nothing to do
         }
         return true;
@@ -281,9 +287,7 @@ std::optional<shim::ExitRecord> relay(ShimConnection& c, const RelayOptions& o) 
         pollfd p[3] = {{c.fd(), POLLIN, 0}, {sigs.fd(), POLLIN, 0}, {-1, POLLIN, 0}};
         if (!st.outq.empty()) p[0].events |= POLLOUT;
         if (st.stdin_open && st.out_bytes < kMaxOutgoing) p[2].fd = o.stdin_fd;
-        int timeout = st.exit ? ms_left(st.deadline) : -1;
-        if (st.exit && timeout == 0) return st.exit;
-        if (::poll(p, 3, timeout) < 0 && errno != EINTR) throw_sys(errno, "poll");
+        if (::poll(p, 3, -1) < 0 && errno != EINTR) throw_sys(errno, "poll");
         if (p[0].revents & POLLIN) {
             while (auto pkt = recv_packet(c.fd())) {
                 if (!st.on_packet(*pkt)) return st.exit;
@@ -293,7 +297,7 @@ std::optional<shim::ExitRecord> relay(ShimConnection& c, const RelayOptions& o) 
         }
         if (p[1].revents) {
             for (int sig : sigs.read_all_signals()) {
-                if (!st.exit) st.queue(shim::Packet::Request, shim::encode_request({.op = "kill", .signal = sig}));
+                st.queue(shim::Packet::Request, shim::encode_request({.op = "kill", .signal = sig}));
             }
         }
         if (p[2].revents) st.read_stdin();

@@ -155,6 +155,8 @@ std::vector<std::string> to_argv(const std::string& shim_path, const ShimArgs& a
                        "--sync-fd", std::to_string(a.sync_fd)});
     if (a.stdin) v.push_back("--stdin");
     if (a.terminal) v.push_back("--terminal");
+    if (a.start) v.push_back("--start");
+    if (a.attach_fd >= 0) v.insert(v.end(), {"--attach-fd", std::to_string(a.attach_fd)});
     for (const auto& ra : a.runtime_args) v.insert(v.end(), {"--runtime-arg", ra});
     if (!a.exit_command.empty()) {
         v.push_back("--");
@@ -169,7 +171,7 @@ int parse_fd(const std::string& s) {
     int fd = -1;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), fd);
     if (ec != std::errc() || p != s.data() + s.size() || fd < 0)
-        fail(ErrorKind::Usage, "conman-shim: invalid --sync-fd \"{}\"", s);
+        fail(ErrorKind::Usage, "conman-shim: invalid fd number \"{}\"", s);
     return fd;
 }
 
@@ -210,13 +212,18 @@ ShimArgs parse_argv(const std::vector<std::string>& argv) {
             a.terminal = true;
             continue;
         }
+        if (flag == "--start") {
+            a.start = true;
+            continue;
+        }
         std::string* dst = string_option(a, flag);
-        if (!dst && flag != "--sync-fd" && flag != "--runtime-arg")
+        if (!dst && flag != "--sync-fd" && flag != "--attach-fd" && flag != "--runtime-arg")
             fail(ErrorKind::Usage, "conman-shim: unknown argument \"{}\"", flag);
         if (i + 1 >= argv.size()) fail(ErrorKind::Usage, "conman-shim: {} needs a value", flag);
         const std::string& val = argv[++i];
         if (dst) *dst = val;
         else if (flag == "--sync-fd") a.sync_fd = parse_fd(val);
+        else if (flag == "--attach-fd") a.attach_fd = parse_fd(val);
         else a.runtime_args.push_back(val);
     }
     check_required(a);

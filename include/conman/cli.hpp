@@ -38,9 +38,8 @@ void for_each_ref(State& st, const std::vector<std::string>& refs, Fn fn) {
         }
     }
 }
-// Attached run/start: attach to the shim, start the container, relay
-// output until it exits; returns the container's exit code.
-int attach_and_start(const Context& ctx, const std::string& id, bool start, bool sig_proxy);
+// Relays an attached container's output until it exits; returns its exit code.
+int relay_exit_code(const Context& ctx, const std::string& id, ShimConnection& conn, bool sig_proxy);
 
 CLI::App* register_create(CLI::App& parent, State& st);
 CLI::App* register_run(CLI::App& parent, State& st);

@@ -43,12 +43,25 @@ std::vector<std::string> merge_env(const std::vector<std::string>& base, const s
 // 127 when the command is missing in the rootfs, 126 when it is not executable, 0 otherwise.
 int classify_command(const std::string& rootfs, const std::string& cmd, const std::vector<std::string>& env);
 
-Container create_container(const Context& ctx, const CreateOptions& o);
-// Spawns the container's shim (runtime create); maps a missing/non-executable
-// command to CommandNotFound/NotExecutable.
-ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerConfig& cfg);
-// Starts a created container, or restarts an exited one (new shim).
-void start_container(const Context& ctx, const std::string& id);
+// How the shim is launched: start = create and start in one runtime call
+// (`run`); attach = hand the shim a connected socket attached to the output
+// before the container runs, returned in Created::attached.
+struct LaunchOptions {
+    bool start = false;
+    bool attach = false;
+};
+struct Created {
+    Container container;
+    std::optional<ShimConnection> attached;
+};
+Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptions lo = {});
+// Spawns the container's shim (runtime create or run); maps a missing or
+// non-executable command to CommandNotFound/NotExecutable.
+ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerConfig& cfg, LaunchOptions lo = {},
+                        std::optional<ShimConnection>* attached = nullptr);
+// Starts a created container, or restarts an exited one (new shim). With
+// attach, returns a connection attached to the output before it runs.
+std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach = false);
 // Sends the stop signal, waits up to timeout seconds, then SIGKILL. Waits for the exit.
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout);
 void kill_container(const Context& ctx, const std::string& id, int sig);

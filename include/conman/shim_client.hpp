@@ -19,12 +19,17 @@ struct ShimStarted {
 // for its sync message. On failure throws Error(Runtime) whose message is the
 // runtime's own error text (e.g. runc's "exec: \"foo\": executable file not
 // found in $PATH"); the shim has exited and cleaned its socket dir by then.
-ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms);
+// attach_fd >= 0: a connected SOCK_SEQPACKET socket the shim adopts as a
+// client attached to the output before the container runs (see adopt()).
+ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms, int attach_fd = -1);
 
 class ShimConnection {
 public:
     // nullopt when no shim listens (dead or gone).
     static std::optional<ShimConnection> connect(const std::string& socket_dir);
+    // Wraps our end of a socket pair whose other end was given to the shim
+    // with --attach-fd.
+    static ShimConnection adopt(UniqueFd fd);
     int fd() const { return fd_.get(); }
 
     // Sends a request and waits (bounded) for its Reply; throws Error with
@@ -47,10 +52,9 @@ struct RelayOptions {
     int stdin_fd = -1;        // forwarded as Stdin packets when >= 0 (next issue)
     bool sig_proxy = true;    // forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 as kill requests
 };
-// After a successful attach request: copies output until the Exit packet,
-// then waits (bounded) for the shim to close the connection, which it does
-// once runtime cleanup and the exit command are done. Returns the record;
-// nullopt if the shim died without sending one.
+// After a successful attach request: copies output until the Exit packet
+// (which the shim sends after the last byte of output) and returns the
+// record; nullopt if the shim died without sending one.
 std::optional<shim::ExitRecord> relay(ShimConnection& c, const RelayOptions& o);
 
 }  // namespace conman

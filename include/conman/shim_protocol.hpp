@@ -84,6 +84,8 @@ struct ShimArgs {
     int sync_fd = 3;
     bool stdin = false;         // keep a stdin pipe open for the container
     bool terminal = false;      // reserved for -t (next issue)
+    bool start = false;         // `runtime run --detach`: create and start in one step
+    int attach_fd = -1;         // an already connected client, attached to the output from the start
     std::vector<std::string> runtime_args;  // extra global args for the runtime
     std::vector<std::string> exit_command;  // run after exit (conman container cleanup ...)
 };

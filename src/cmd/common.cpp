@@ -48,15 +48,10 @@ void report(State& st, const std::exception& e) {
     if (auto* ce = dynamic_cast<const Error*>(&e)) st.exit_code = ce->exit_code();
 }
 
-int attach_and_start(const Context& ctx, const std::string& id, bool start, bool sig_proxy) {
-    Store store(ctx);
-    auto conn = ShimConnection::connect(store.socket_dir(id));
-    if (!conn) fail(ErrorKind::Conflict, "container {} has no running shim to attach to", id);
-    conn->request(shim::Request{.op = "attach", .stdin = false, .stdout = true, .stderr = true});
-    if (start) start_container(ctx, id);
+int relay_exit_code(const Context& ctx, const std::string& id, ShimConnection& conn, bool sig_proxy) {
     RelayOptions ro;
     ro.sig_proxy = sig_proxy;
-    auto rec = relay(*conn, ro);
+    auto rec = relay(conn, ro);
     if (rec) return rec->exit_code;
     // The shim went away without an exit packet: trust the record.
     Container c = lookup_container(ctx, id);

@@ -13,8 +13,7 @@ CLI::App* register_create(CLI::App& parent, State& st) {
     cmd->callback([cmd, o, &st] {
         finish_create_options(*o, cmd->remaining(), st);
         Context ctx = st.context();
-        Container c = create_container(ctx, *o);
-        std::cout << c.config.id << "\n";
+        std::cout << create_container(ctx, *o).container.config.id << "\n";
     });
     return cmd;
 }

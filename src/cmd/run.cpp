@@ -38,20 +38,16 @@ CLI::App* register_run(CLI::App& parent, State& st) {
         finish_create_options(f->create, cmd->remaining(), st);
         Context ctx = st.context();
         if (!f->detach && f->sig_proxy) block_proxied_signals();
-        Container c = create_container(ctx, f->create);
-        const std::string& id = c.config.id;
+        // The shim creates and starts in one step; in the foreground it is
+        // handed our socket first, so no output can precede the attach.
+        Created cr = create_container(ctx, f->create, {.start = true, .attach = !f->detach});
+        const std::string& id = cr.container.config.id;
         if (f->detach) {
-            try {
-                start_container(ctx, id);
-            } catch (...) {
-                if (f->create.auto_remove) remove_container(ctx, id, true, std::nullopt);
-                throw;
-            }
             std::cout << id << "\n";
             return;
         }
         try {
-            st.exit_code = attach_and_start(ctx, id, true, f->sig_proxy);
+            st.exit_code = relay_exit_code(ctx, id, *cr.attached, f->sig_proxy);
         } catch (...) {
             if (f->create.auto_remove) {
                 try {
@@ -61,6 +57,10 @@ CLI::App* register_run(CLI::App& parent, State& st) {
             }
             throw;
         }
+        // --rm: remove it now rather than wait for the shim's exit command,
+        // so the container is gone when run returns (the shim's cleanup
+        // then finds nothing left to do).
+        if (f->create.auto_remove) remove_container(ctx, id, false, std::nullopt);
     });
     return cmd;
 }

@@ -25,7 +25,8 @@ CLI::App* register_start(CLI::App& parent, State& st) {
         if (f->attach) {
             if (f->refs.size() != 1) fail(ErrorKind::Usage, "start --attach takes exactly one container");
             std::string id = Store(ctx).resolve(f->refs[0]);
-            st.exit_code = attach_and_start(ctx, id, true, f->sig_proxy);
+            auto conn = start_container(ctx, id, true);
+            st.exit_code = relay_exit_code(ctx, id, *conn, f->sig_proxy);
             return;
         }
         for_each_ref(st, f->refs, [&](const std::string& ref) {

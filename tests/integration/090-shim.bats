@@ -65,7 +65,7 @@ load helpers
 }
 
 @test "the last output before exit is never lost, partial line included" {
-    for i in 1 2 3 4 5; do
+    for round in 1 2 3 4 5; do
         run_conman run --rm --rootfs "$ROOTFS" sh -c 'echo first; printf tail-without-newline'
         assert_status 0
         [ "$output" = "$(printf 'first\ntail-without-newline')" ]
