@@ -1,0 +1,136 @@
+#!/bin/bash
+# conman vs podman (--network none) vs raw runc, side by side in one run.
+# Prints a markdown report; with --update-docs also writes docs/performance.md.
+# Needs root, hyperfine, podman, conmon, runc (bash scripts/setup.sh --bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-20}
+update_docs=0
+[ "${1:-}" = "--update-docs" ] && update_docs=1
+bash scripts/setup.sh --bench
+bash scripts/build.sh
+work=$(mktemp -d /tmp/conman-bench.XXXXXX)
+rootfs=$work/rootfs
+bash scripts/mkrootfs.sh "$rootfs"
+CM="$PWD/build/conman --root $work/root --runroot /run/cmb.$$"
+# podman's default rlimits exceed what this host allows: give it small ones.
+PM="podman --root $work/podman --runroot /run/pmb.$$ --cgroup-manager cgroupfs --events-backend none"
+PMRUN="--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+bundle=$work/bundle
+mkdir -p "$bundle"
+(cd "$bundle" && runc spec && python3 - "$rootfs" <<'PY'
+import json, sys
+c = json.load(open("config.json"))
+c["root"]["path"] = sys.argv[1]
+c["process"]["terminal"] = False
+c["process"]["args"] = ["true"]
+c["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]
+json.dump(c, open("config.json", "w"))
+PY
+)
+RUNC="runc --root /run/rcb.$$"
+cleanup() {
+    $CM rm -af -t 0 >/dev/null 2>&1 || true
+    $PM rm -af -t 0 >/dev/null 2>&1 || true
+    for id in $($RUNC list -q 2>/dev/null); do $RUNC delete -f "$id" >/dev/null 2>&1; done
+    rm -rf "$work" /run/cmb.$$ /run/pmb.$$ /run/rcb.$$ 2>/dev/null || true
+}
+trap cleanup EXIT
+# Warm up podman's storage once (its first run initialises the store).
+$PM run --rm $PMRUN --rootfs "$rootfs" true >/dev/null
+
+results=$work/results.tsv
+: >"$results"
+# bench NAME CMD...: hyperfine mean and stddev in ms, one line per command.
+bench() {
+    local name=$1; shift
+    local json=$work/$name.json
+    hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$json" "$@" >/dev/null
+    python3 - "$json" "$name" >>"$results" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    print(f'{sys.argv[2]}\t{r["command"]}\t{r["mean"]*1000:.1f}\t{r["stddev"]*1000:.1f}')
+PY
+}
+
+echo "bench: run --rm true" >&2
+bench run_rm "$CM run --rm --rootfs $rootfs true" "$PM run --rm $PMRUN --rootfs $rootfs true" \
+    "$RUNC run -b $bundle rb"
+echo "bench: run -d" >&2
+bench run_d "$CM run -d --rootfs $rootfs sleep 1000" "$PM run -d $PMRUN --rootfs $rootfs sleep 1000"
+$CM rm -af -t 0 >/dev/null; $PM rm -af -t 0 >/dev/null
+echo "bench: stop -t0" >&2
+# hyperfine -N runs --prepare without a shell too: give it scripts.
+prep() { local f=$work/prep.$1; shift; printf '#!/bin/bash\n%s\n' "$*" >"$f"; chmod +x "$f"; echo "$f"; }
+bench stop \
+    --prepare "$(prep cs "$CM rm -f st >/dev/null 2>&1; $CM run -d --name st --rootfs $rootfs sleep 1000")" \
+    --prepare "$(prep ps "$PM rm -f st >/dev/null 2>&1; $PM run -d $PMRUN --name st --rootfs $rootfs sleep 1000")" \
+    "$CM stop -t 0 st" "$PM stop -t 0 st"
+$CM rm -af >/dev/null; $PM rm -af >/dev/null
+echo "bench: rm" >&2
+bench rm \
+    --prepare "$CM run --name rmme --rootfs $rootfs true" \
+    --prepare "$PM run $PMRUN --name rmme --rootfs $rootfs true" \
+    "$CM rm rmme" "$PM rm rmme"
+echo "bench: ps -a with 100 containers" >&2
+for i in $(seq 1 100); do
+    $CM create --name c$i --rootfs "$rootfs" true >/dev/null
+    $PM create $PMRUN --name c$i --rootfs "$rootfs" true >/dev/null
+done
+bench ps "$CM ps -a" "$PM ps -a"
+echo "bench: inspect" >&2
+bench inspect "$CM inspect c1" "$PM inspect c1"
+$CM rm -a >/dev/null; $PM rm -a >/dev/null
+
+echo "bench: shim memory" >&2
+# smaps_rollup of one idle monitor each: conman-shim vs conmon.
+mem() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r "\t" p}' "/proc/$1/smaps_rollup"; }
+$CM run -d --name idle --rootfs "$rootfs" sleep 1000 >/dev/null
+$PM run -d $PMRUN --name idle --rootfs "$rootfs" sleep 1000 >/dev/null
+shim_pid=$($CM inspect --format '{{.State.ConmonPid}}' idle)
+conmon_pid=$($PM inspect --format '{{.State.ConmonPid}}' idle)
+read -r shim_rss shim_pss < <(mem "$shim_pid")
+read -r conmon_rss conmon_pss < <(mem "$conmon_pid")
+
+python3 - "$results" "$shim_rss" "$shim_pss" "$conmon_rss" "$conmon_pss" "$RUNS" >"$work/report.md" <<'PY'
+import sys, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    name, cmd, mean, sd = line.rstrip("\n").split("\t")
+    tool = "conman" if "/conman " in cmd else "podman" if cmd.startswith("podman") else "runc"
+    rows.setdefault(name, {})[tool] = (float(mean), float(sd))
+labels = {"run_rm": "run --rm … true", "run_d": "run -d … sleep", "stop": "stop -t 0", "rm": "rm (exited)",
+          "ps": "ps -a (100 containers)", "inspect": "inspect"}
+print("| operation | conman ms | podman ms | runc ms | podman / conman | conman / runc |")
+print("|---|---|---|---|---|---|")
+for name, t in rows.items():
+    c = t.get("conman"); p = t.get("podman"); r = t.get("runc")
+    fmt = lambda x: f"{x[0]:.1f} ± {x[1]:.1f}" if x else "—"
+    pc = f"{p[0]/c[0]:.1f}×" if p and c else "—"
+    cr = f"{c[0]/r[0]:.2f}×" if r and c else "—"
+    print(f"| {labels.get(name, name)} | {fmt(c)} | {fmt(p)} | {fmt(r)} | {pc} | {cr} |")
+srss, spss, crss, cpss = sys.argv[2:6]
+print()
+print("| monitor (one idle container) | RSS kB | PSS kB |")
+print("|---|---|---|")
+print(f"| conman-shim | {srss} | {spss} |")
+print(f"| conmon (podman) | {crss} | {cpss} |")
+print()
+print(f"hyperfine, {sys.argv[6]} runs after 3 warm-ups, mean ± stddev.")
+PY
+cat "$work/report.md"
+if [ "$update_docs" = 1 ]; then
+    {
+        echo "# Performance"
+        echo
+        echo "Latest figures from \`bash bench/run.sh --update-docs\` ($(date -u +%Y-%m-%d), $(nproc) cores,"
+        echo "$(uname -r), runc $(runc --version | awk 'NR==1{print $3}'), podman $(podman --version | awk '{print $3}'),"
+        echo "conmon $(conmon --version | awk 'NR==1{print $3}')). podman runs with \`--network none\` and small"
+        echo "ulimits (this host refuses its defaults); runc is \`runc run\` on an equivalent bundle."
+        echo
+        cat "$work/report.md"
+        if [ -f docs/performance-notes.md ]; then echo; cat docs/performance-notes.md; fi
+    } > docs/performance.md
+    echo "wrote docs/performance.md" >&2
+fi
