@@ -185,6 +185,7 @@ bool Shim::create_container() {
         return false;
     }
     pidfd_ = pidfd_open(pid_);
+    oom_.start(pid_);
     if (!pidfd_) status_ = reaper_.take(pid_);  // already gone, caught by the reaper
     // Nobody to tell (conman gave up waiting): the container must not linger.
     if (!report_started()) signal_container(SIGKILL, nullptr);

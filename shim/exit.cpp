@@ -71,6 +71,7 @@ void Shim::drain_output() {
 shim::ExitRecord Shim::make_record() const {
     shim::ExitRecord r;
     r.exited_at = exited_at_;
+    r.oom_killed = oom_.killed();
     int st = status_.value_or(INT_MIN);
     if (st == INT_MIN) {
         r.exit_code = -1;

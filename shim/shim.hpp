@@ -13,6 +13,7 @@
 #include "conman/process.hpp"
 #include "conman/shim_protocol.hpp"
 #include "log_writer.hpp"
+#include "oom.hpp"
 #include "reaper.hpp"
 
 namespace conman::shimd {
@@ -75,6 +76,7 @@ private:
     std::string exit_json_;      // the record, once published
     int pending_signal_ = 0;     // SIGTERM/SIGINT that arrived before the pid was known
     std::string old_oom_score_;
+    OomWatch oom_;
 };
 
 }  // namespace conman::shimd
