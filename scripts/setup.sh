@@ -4,7 +4,7 @@
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config g++ libcli11-dev nlohmann-json3-dev libfmt-dev libseccomp-dev catch2)
 run_pkgs=(runc busybox-static)
-test_pkgs=(bats tmux util-linux procps iproute2 python3 man-db groff-base)
+test_pkgs=(bats crun tmux util-linux procps iproute2 python3 man-db groff-base)
 bench_pkgs=(hyperfine podman conmon)
 want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")

@@ -291,13 +291,16 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
         ShimStarted s = spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms, theirs.get());
         *attached = ShimConnection::adopt(std::move(ours));
         return s;
-    } catch (const Error& e) {
+    } catch (const Error& raw) {
+        // Name the runtime when its message does not (crun's do not).
+        std::string rt = a.runtime.substr(a.runtime.find_last_of('/') + 1);
+        Error e = std::string_view(raw.what()).starts_with(rt) ? raw : raw.prefixed(rt);
         // Decide 126/127 from our own lookup in the rootfs (errno based),
         // not from the wording of the runtime's message.
         int code = classify_command(cfg.rootfs, cfg.args[0], cfg.env);
         if (code == 127) throw Error(ErrorKind::CommandNotFound, e.what());
         if (code == 126) throw Error(ErrorKind::NotExecutable, e.what());
-        throw;
+        throw e;
     }
 }
 

@@ -147,3 +147,17 @@ load helpers
     run_conman inspect --format '{{index .Config.Labels "team"}}' lab
     [ "$output" = "blue" ]
 }
+
+@test "--runtime crun: runs, or fails with crun's own message on one line and leaves nothing" {
+    command -v crun >/dev/null || skip "crun is not installed"
+    run_conman --runtime crun run --rm --rootfs "$ROOTFS" echo via-crun
+    if [ "$status" -eq 0 ]; then
+        [ "$output" = "via-crun" ]
+    else
+        assert_status 125
+        [[ "$stderr" == "conman: crun"* ]]
+        [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    fi
+    run_conman ps -aq
+    [ -z "$output" ]
+}
