@@ -16,15 +16,6 @@ namespace {
 
 constexpr size_t kRecvBuf = 1 + 4 * shim::kMaxPayload;
 
-sockaddr_un attach_addr(int dirfd, socklen_t& len) {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    auto path = fmt::format("/proc/self/fd/{}/{}", dirfd, shim::kSocketName);
-    path.copy(sa.sun_path, sizeof sa.sun_path - 1);
-    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
-    return sa;
-}
-
 void epoll_set(int epfd, int op, int fd, uint32_t events) {
     epoll_event ev{};
     ev.events = events;
@@ -40,7 +31,7 @@ AttachServer::AttachServer(int epfd, const std::string& socket_dir)
     listen_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!listen_) throw_sys(errno, "socket");
     socklen_t len;
-    sockaddr_un sa = attach_addr(dirfd_.get(), len);
+    sockaddr_un sa = shim::attach_addr(dirfd_.get(), len);
     if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&sa), len) < 0)
         throw_sys(errno, "bind {}/{}", socket_dir, shim::kSocketName);
     if (::listen(listen_.get(), 32) < 0) throw_sys(errno, "listen {}/{}", socket_dir, shim::kSocketName);

@@ -91,15 +91,6 @@ void send_packet(int fd, shim::Packet type, std::string_view payload) {
     if (n < 0) throw_sys(errno, "write to conman-shim");
 }
 
-sockaddr_un attach_addr(int dirfd, socklen_t& len) {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    auto path = fmt::format("/proc/self/fd/{}/{}", dirfd, shim::kSocketName);
-    path.copy(sa.sun_path, sizeof sa.sun_path - 1);
-    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
-    return sa;
-}
-
 }  // namespace
 
 ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms, int attach_fd) {
@@ -143,7 +134,7 @@ std::optional<ShimConnection> ShimConnection::connect(const std::string& socket_
     UniqueFd sock(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!sock) throw_sys(errno, "socket");
     socklen_t len;
-    sockaddr_un sa = attach_addr(dir.get(), len);
+    sockaddr_un sa = shim::attach_addr(dir.get(), len);
     // Non-blocking, so a shim that stopped accepting cannot hang us.
     auto deadline = Clock::now() + std::chrono::milliseconds(kConnectTimeoutMs);
     while (::connect(sock.get(), reinterpret_cast<sockaddr*>(&sa), len) < 0) {

@@ -1,5 +1,6 @@
 #include "conman/shim_protocol.hpp"
 
+#include <cstddef>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -138,6 +139,15 @@ std::string decode_reply(std::string_view text) {
     get_bool(j, "ok", ok, what);
     if (err.empty() && !ok) fail(ErrorKind::System, "malformed {}: neither \"ok\" nor \"error\"", what);
     return err;
+}
+
+sockaddr_un attach_addr(int dirfd, socklen_t& len) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    auto path = fmt::format("/proc/self/fd/{}/{}", dirfd, kSocketName);
+    path.copy(sa.sun_path, sizeof sa.sun_path - 1);
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+    return sa;
 }
 
 std::string make_packet(Packet type, std::string_view payload) {

@@ -9,6 +9,7 @@
 
 #include "conman/context.hpp"
 #include "conman/engine.hpp"
+#include "conman/store.hpp"
 
 namespace conman::cli {
 
@@ -27,6 +28,13 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
 void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st);
 // Prints "conman: <message>" for one failed container of a multi-container verb.
 void report(State& st, const std::exception& e);
+// The containers a multi-container verb acts on: refs as given, or with
+// all every container that keep() accepts. verb names the command in the
+// error when neither was given.
+std::vector<std::string> select_refs(const Store& store, std::vector<std::string> refs, bool all,
+                                     bool (*keep)(const Container&), const char* verb);
+// Full ID for ref; nullopt when it does not exist and ignore is set.
+std::optional<std::string> resolve_or_ignore(const Store& store, const std::string& ref, bool ignore);
 // Runs fn for each ref; errors are reported per ref and set exit code 125.
 template <typename Fn>
 void for_each_ref(State& st, const std::vector<std::string>& refs, Fn fn) {

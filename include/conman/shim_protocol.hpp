@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <vector>
 
 namespace conman::shim {
@@ -68,6 +70,10 @@ Request decode_request(std::string_view json);  // throws Error
 std::string encode_reply(std::string_view error);
 // The error text of a reply; empty when it was {"ok":true}. Throws Error on malformed input.
 std::string decode_reply(std::string_view json);
+
+// The socket's address relative to an open directory fd of the socket dir:
+// "/proc/self/fd/<dirfd>/attach", which works whatever the dir's path length.
+sockaddr_un attach_addr(int dirfd, socklen_t& len);
 
 // Builds a packet: type byte + payload.
 std::string make_packet(Packet type, std::string_view payload);

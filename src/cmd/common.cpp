@@ -41,6 +41,27 @@ void finish_create_options(CreateOptions& o, const std::vector<std::string>& res
     if (!o.stop_signal.empty()) parse_signal(o.stop_signal);
 }
 
+std::vector<std::string> select_refs(const Store& store, std::vector<std::string> refs, bool all,
+                                     bool (*keep)(const Container&), const char* verb) {
+    if (all) {
+        for (auto& c : store.load_all()) {
+            if (keep(c)) refs.push_back(c.config.id);
+        }
+    } else if (refs.empty()) {
+        fail(ErrorKind::Usage, "{} needs at least one container name or ID, or --all", verb);
+    }
+    return refs;
+}
+
+std::optional<std::string> resolve_or_ignore(const Store& store, const std::string& ref, bool ignore) {
+    try {
+        return store.resolve(ref);
+    } catch (const Error& e) {
+        if (ignore && e.kind() == ErrorKind::NotFound) return std::nullopt;
+        throw;
+    }
+}
+
 void report(State& st, const std::exception& e) {
     std::cout.flush();
     std::cerr << "conman: " << e.what() << "\n";

@@ -23,14 +23,8 @@ CLI::App* register_kill(CLI::App& parent, State& st) {
         int sig = parse_signal(f->signal);
         Context ctx = st.context();
         Store store(ctx);
-        if (f->all) {
-            for (auto& c : store.load_all()) {
-                if (c.running()) f->refs.push_back(c.config.id);
-            }
-        } else if (f->refs.empty()) {
-            fail(ErrorKind::Usage, "kill needs at least one container name or ID, or --all");
-        }
-        for_each_ref(st, f->refs, [&](const std::string& ref) {
+        auto refs = select_refs(store, f->refs, f->all, [](const Container& c) { return c.running(); }, "kill");
+        for_each_ref(st, refs, [&](const std::string& ref) {
             kill_container(ctx, store.resolve(ref), sig);
             std::cout << ref << "\n";
         });

@@ -24,21 +24,12 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
     cmd->callback([f, &st] {
         Context ctx = st.context();
         Store store(ctx);
-        if (f->all) {
-            for (auto& id : store.ids()) f->refs.push_back(id);
-        } else if (f->refs.empty()) {
-            fail(ErrorKind::Usage, "rm needs at least one container name or ID, or --all");
-        }
-        for_each_ref(st, f->refs, [&](const std::string& ref) {
-            std::string id;
-            try {
-                id = store.resolve(ref);
-            } catch (const Error& e) {
-                if (f->ignore && e.kind() == ErrorKind::NotFound) return;
-                throw;
-            }
-            remove_container(ctx, id, f->force, f->time);
-            std::cout << id << "\n";
+        auto refs = select_refs(store, f->refs, f->all, [](const Container&) { return true; }, "rm");
+        for_each_ref(st, refs, [&](const std::string& ref) {
+            auto id = resolve_or_ignore(store, ref, f->ignore);
+            if (!id) return;
+            remove_container(ctx, *id, f->force, f->time);
+            std::cout << *id << "\n";
         });
     });
     return cmd;

@@ -22,22 +22,11 @@ CLI::App* register_stop(CLI::App& parent, State& st) {
     cmd->callback([f, &st] {
         Context ctx = st.context();
         Store store(ctx);
-        if (f->all) {
-            for (auto& c : store.load_all()) {
-                if (c.running()) f->refs.push_back(c.config.id);
-            }
-        } else if (f->refs.empty()) {
-            fail(ErrorKind::Usage, "stop needs at least one container name or ID, or --all");
-        }
-        for_each_ref(st, f->refs, [&](const std::string& ref) {
-            std::string id;
-            try {
-                id = store.resolve(ref);
-            } catch (const Error& e) {
-                if (f->ignore && e.kind() == ErrorKind::NotFound) return;
-                throw;
-            }
-            stop_container(ctx, id, f->time);
+        auto refs = select_refs(store, f->refs, f->all, [](const Container& c) { return c.running(); }, "stop");
+        for_each_ref(st, refs, [&](const std::string& ref) {
+            auto id = resolve_or_ignore(store, ref, f->ignore);
+            if (!id) return;
+            stop_container(ctx, *id, f->time);
             std::cout << ref << "\n";
         });
     });
