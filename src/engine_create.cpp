@@ -131,7 +131,7 @@ std::string resolv_content() {
     return out;
 }
 
-void write_bundle(const Store& store, const ContainerConfig& c) {
+void write_bundle(const Store& store, const ContainerConfig& c, const CreateOptions& o) {
     std::string ud = store.userdata_dir(c.id), bundle = store.bundle_dir(c.id);
     mkdir_p(ud);
     mkdir_p(bundle);
@@ -144,6 +144,8 @@ void write_bundle(const Store& store, const ContainerConfig& c) {
     atomic_write(in.resolv_path, resolv_content(), 0644, false);
     in.rlimits = clamped_default_rlimits();
     in.cgroups_path = "/conman/" + c.id;
+    in.console_rows = o.tty_rows;
+    in.console_cols = o.tty_cols;
     atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600, false);
 }
 
@@ -156,10 +158,7 @@ public:
         if (!armed_) return;
         try {
             if (shim_started_) {
-                if (auto conn = ShimConnection::connect(store_.socket_dir(c_.id))) {
-                    conn->kill(SIGKILL);
-                    conn->wait_exit(10000);
-                }
+                if (auto conn = ShimConnection::connect(store_.socket_dir(c_.id))) conn->kill_and_wait(SIGKILL, 10000);
             }
             if (cidfile_created_) ::unlink(cidfile_.c_str());
             Container tmp;
@@ -322,18 +321,21 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         write_all(fd.get(), cfg.id);
     }
     mkdir_p(store.dir(cfg.id));
-    write_bundle(store, cfg);
+    write_bundle(store, cfg, o);
     Container c;
     c.config = cfg;
     store.save(c);
 
     Created out;
+    // The start time is taken before the runtime starts the process, so it
+    // can never be later than its exit.
+    int64_t start_time = now_ns();
     ShimStarted started = launch_shim(ctx, store, cfg, lo, &out.attached);
     rollback.shim_started_ = true;
     c.state.pid = started.container_pid;
     c.state.shim_pid = started.shim_pid;
     store.save(c);
-    if (lo.start) store.mark_started(cfg.id, now_ns());
+    if (lo.start) store.mark_started(cfg.id, start_time);
     rollback.disarm();
     store.refresh(c);
     out.container = std::move(c);

@@ -31,15 +31,6 @@ void wait_for_close(ShimConnection& conn, int timeout_ms) {
 
 bool is_active(const Container& c) { return c.state.status == kRunning || c.state.status == kCreated; }
 
-// Kills with sig and waits for the exit record; returns false on timeout.
-bool signal_and_wait(ShimConnection& conn, int sig, int timeout_ms) {
-    try {
-        conn.kill(sig);
-    } catch (const Error&) {
-        // The process may already be gone; the wait below tells.
-    }
-    return conn.wait_exit(timeout_ms).has_value();
-}
 
 }  // namespace
 
@@ -51,12 +42,6 @@ Container lookup_container(const Context& ctx, const std::string& ref) {
 
 namespace {
 
-std::optional<ShimConnection> attach_to(const Store& store, const Container& c) {
-    auto conn = ShimConnection::connect(store.socket_dir(c.config.id));
-    if (!conn) fail(ErrorKind::Conflict, "container {} has no running shim to attach to", c.config.name);
-    conn->request(shim::Request{.op = "attach", .stdin = false, .stdout = true, .stderr = true});
-    return conn;
-}
 
 // Restart of an exited container: a new shim creates and starts it again.
 std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Container& c, bool attach) {
@@ -69,32 +54,42 @@ std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Co
     store.clear_run_state(id);
     OciRuntime(ctx).delete_force(id);
     std::optional<ShimConnection> conn;
+    int64_t start_time = now_ns();
     auto started = launch_shim(ctx, store, c.config, {.start = true, .attach = attach}, &conn);
     c.state = ContainerState{};
     c.state.pid = started.container_pid;
     c.state.shim_pid = started.shim_pid;
     store.save(c);
-    store.mark_started(id, now_ns());
+    store.mark_started(id, start_time);
     return conn;
 }
 
 }  // namespace
 
-std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach) {
+ShimConnection attach_container(const Context& ctx, const Container& c, bool with_stdin) {
+    auto conn = ShimConnection::connect(Store(ctx).socket_dir(c.config.id));
+    if (!conn) fail(ErrorKind::Conflict, "container {} is not running: nothing to attach to", c.config.name);
+    conn->request(shim::Request{.op = "attach", .stdin = with_stdin && c.config.stdin, .stdout = true, .stderr = true});
+    return std::move(*conn);
+}
+
+std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach,
+                                              bool attach_stdin) {
     Store store(ctx);
     FileLock lock = store.lock();
     Container c = store.load(id);
     if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
     if (c.state.status == kExited) return restart(ctx, store, c, attach);
     std::optional<ShimConnection> conn;
-    if (attach) conn = attach_to(store, c);
+    if (attach) conn = attach_container(ctx, c, attach_stdin);
     if (c.state.status == kRunning) return conn;
+    int64_t start_time = now_ns();
     try {
         OciRuntime(ctx).start(id);
     } catch (const Error& e) {
         throw e.prefixed(fmt::format("starting container {}", c.config.name));
     }
-    store.mark_started(id, now_ns());
+    store.mark_started(id, start_time);
     return conn;
 }
 
@@ -105,11 +100,11 @@ void stop_container(const Context& ctx, const std::string& id, std::optional<int
     auto conn = ShimConnection::connect(store.socket_dir(id));
     if (!conn) return;  // the shim went away: nothing left running
     int secs = timeout.value_or(c.config.stop_timeout);
-    if (secs > 0 && signal_and_wait(*conn, parse_signal(c.config.stop_signal), secs * 1000)) {
+    if (secs > 0 && conn->kill_and_wait(parse_signal(c.config.stop_signal), secs * 1000)) {
         wait_for_close(*conn, kKillWaitMs);
         return;
     }
-    if (!signal_and_wait(*conn, SIGKILL, kKillWaitMs))
+    if (!conn->kill_and_wait(SIGKILL, kKillWaitMs))
         fail(ErrorKind::System, "container {} did not exit {} s after SIGKILL", c.config.name, kKillWaitMs / 1000);
     wait_for_close(*conn, kKillWaitMs);
 }

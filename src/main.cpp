@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
@@ -16,8 +17,20 @@ constexpr cli::Register kCommands[] = {
     cli::register_create, cli::register_run,    cli::register_start, cli::register_ps,
     cli::register_inspect, cli::register_logs,  cli::register_stop,  cli::register_kill,
     cli::register_rm,     cli::register_wait,   cli::register_rename, cli::register_version,
-    cli::register_info,   cli::register_container,
+    cli::register_info,   cli::register_container, cli::register_attach, cli::register_exec,
 };
+
+// The first word that is not a global option or its value, if any.
+std::string first_command_word(int argc, char** argv) {
+    static const std::set<std::string> with_value = {"--root", "--runroot", "--runtime", "--shim-path", "--log-level"};
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") return i + 1 < argc ? argv[i + 1] : "";
+        if (a.empty() || a[0] != '-') return a;
+        if (with_value.count(a)) ++i;
+    }
+    return "";
+}
 
 }  // namespace
 
@@ -35,6 +48,12 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", st.global.log_level, "Log level: error, warn, info, debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
     for (auto reg : kCommands) reg(app, st);
+    std::string word = first_command_word(argc, argv);
+    auto subs = app.get_subcommands([&](const CLI::App* s) { return s->check_name(word); });
+    if (!word.empty() && subs.empty()) {
+        std::cerr << "conman: unrecognized command `conman " << word << "`: see 'conman --help'\n";
+        return 125;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

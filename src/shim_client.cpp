@@ -23,7 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kPacketBuf = 1 + 4 * shim::kMaxPayload;
 constexpr int kConnectTimeoutMs = 5000;
-constexpr size_t kMaxOutgoing = 1 << 20;
 
 int ms_left(Clock::time_point deadline) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -57,23 +56,6 @@ std::optional<std::string> read_sync_line(int fd, Clock::time_point deadline) {
     return line;
 }
 
-// One packet, type byte first; empty at EOF. nullopt when nothing is
-// ready (non-blocking socket).
-std::optional<std::string> recv_packet(int fd) {
-    std::string buf(kPacketBuf, '\0');
-    ssize_t n;
-    do {
-        n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        if (errno == EAGAIN) return std::nullopt;
-        if (errno == ECONNRESET) return std::string();
-        throw_sys(errno, "read from conman-shim");
-    }
-    buf.resize(static_cast<size_t>(n));
-    return buf;
-}
-
 // Blocking receive with a bound; empty string at EOF, nullopt on timeout.
 std::optional<std::string> recv_packet_wait(int fd, Clock::time_point deadline, bool forever) {
     for (;;) {
@@ -92,6 +74,23 @@ void send_packet(int fd, shim::Packet type, std::string_view payload) {
 }
 
 }  // namespace
+
+// One packet, type byte first; empty at EOF. nullopt when nothing is
+// ready (non-blocking socket).
+std::optional<std::string> recv_packet(int fd) {
+    std::string buf(kPacketBuf, '\0');
+    ssize_t n;
+    do {
+        n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN) return std::nullopt;
+        if (errno == ECONNRESET) return std::string();
+        throw_sys(errno, "read from conman-shim");
+    }
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+}
 
 ShimStarted spawn_shim(const std::string& shim_path, shim::ShimArgs args, int timeout_ms, int attach_fd) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -147,7 +146,7 @@ std::optional<ShimConnection> ShimConnection::connect(const std::string& socket_
     return ShimConnection(std::move(sock));
 }
 
-void ShimConnection::request(const shim::Request& r, int timeout_ms) {
+shim::Reply ShimConnection::request_reply(const shim::Request& r, int timeout_ms) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     send_packet(fd_.get(), shim::Packet::Request, shim::encode_request(r));
     for (;;) {
@@ -155,9 +154,25 @@ void ShimConnection::request(const shim::Request& r, int timeout_ms) {
         if (!p) fail(ErrorKind::System, "conman-shim did not answer \"{}\" within {} ms", r.op, timeout_ms);
         if (p->empty()) fail(ErrorKind::System, "conman-shim closed the connection during \"{}\"", r.op);
         if (static_cast<shim::Packet>((*p)[0]) != shim::Packet::Reply) continue;
-        std::string err = shim::decode_reply(std::string_view(*p).substr(1));
-        if (!err.empty()) throw Error(ErrorKind::Runtime, err);
-        return;
+        shim::Reply reply = shim::decode_reply_full(std::string_view(*p).substr(1));
+        if (!reply.error.empty()) throw Error(ErrorKind::Runtime, reply.error);
+        return reply;
+    }
+}
+
+bool ShimConnection::kill_and_wait(int sig, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    try {
+        send_packet(fd_.get(), shim::Packet::Request, shim::encode_request(shim::Request{.op = "wait"}));
+        if (sig > 0) send_packet(fd_.get(), shim::Packet::Request, shim::encode_request({.op = "kill", .signal = sig}));
+    } catch (const Error&) {
+        return true;  // the shim is gone or going: the container has exited
+    }
+    for (;;) {
+        auto p = recv_packet_wait(fd_.get(), deadline, timeout_ms < 0);
+        if (!p) return false;
+        if (p->empty() || static_cast<shim::Packet>((*p)[0]) == shim::Packet::Exit) return true;
+        // A kill reply (even "no such process") is not the answer we wait for.
     }
 }
 
@@ -169,136 +184,6 @@ std::optional<shim::ExitRecord> ShimConnection::wait_exit(int timeout_ms) {
         if (!p || p->empty()) return std::nullopt;
         if (static_cast<shim::Packet>((*p)[0]) == shim::Packet::Exit)
             return shim::decode_exit(std::string_view(*p).substr(1));
-    }
-}
-
-namespace {
-
-// For the duration of a relay: the proxied signals are blocked and read from
-// a signalfd, SIGPIPE is ignored (a closed stdout must not kill us).
-class RelaySignals {
-public:
-    explicit RelaySignals(bool proxy) {
-        struct sigaction ign {};
-        ign.sa_handler = SIG_IGN;
-        ::sigaction(SIGPIPE, &ign, &old_pipe_);
-        if (!proxy) return;
-        sigemptyset(&set_);
-        for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set_, s);
-        ::sigprocmask(SIG_BLOCK, &set_, &old_mask_);
-        fd_.reset(::signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC));
-        blocked_ = true;
-    }
-    ~RelaySignals() {
-        if (blocked_) {
-            read_all_signals();  // drop what came in too late to forward
-            ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
-        }
-        ::sigaction(SIGPIPE, &old_pipe_, nullptr);
-    }
-    int fd() const { return fd_.get(); }
-    std::vector<int> read_all_signals() {
-        std::vector<int> out;
-        signalfd_siginfo si;
-        while (fd_ && read_some(fd_.get(), &si, sizeof si) == sizeof si) out.push_back(static_cast<int>(si.ssi_signo));
-        return out;
-    }
-
-private:
-    struct sigaction old_pipe_ {};
-    sigset_t set_{}, old_mask_{};
-    UniqueFd fd_;
-    bool blocked_ = false;
-};
-
-struct RelayState {
-    explicit RelayState(const RelayOptions& opts) : o(opts), stdin_open(opts.stdin_fd >= 0) {}
-    const RelayOptions& o;
-    std::deque<std::string> outq;  // packets to the shim not yet sent
-    size_t out_bytes = 0;
-    bool stdin_open;
-    bool out_ok = true, err_ok = true;
-    std::optional<shim::ExitRecord> exit;
-
-    void queue(shim::Packet t, std::string_view payload) {
-        outq.push_back(shim::make_packet(t, payload));
-        out_bytes += outq.back().size();
-    }
-    // Returns false at EOF.
-    bool on_packet(const std::string& p) {
-        if (p.empty()) return false;
-        std::string_view body = std::string_view(p).substr(1);
-        switch (static_cast<shim::Packet>(p[0])) {
-        case shim::Packet::Stdout:
-            if (out_ok) out_ok = try_write_all(o.out_fd, body);
-            break;
-        case shim::Packet::Stderr:
-            if (err_ok) err_ok = try_write_all(o.err_fd, body);
-            break;
-        case shim::Packet::Exit:
-            // The shim sends Exit only after the last output: nothing can
-            // follow that the user would see, so the relay ends here.
-            exit = shim::decode_exit(body);
-            stdin_open = false;
-            return false;
-        default: break;  // replies to our kill requests: nothing to do
-        }
-        return true;
-    }
-    void flush(int fd) {
-        while (!outq.empty()) {
-            ssize_t n = ::send(fd, outq.front().data(), outq.front().size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno == EAGAIN) return;
-            if (n < 0) throw_sys(errno, "write to conman-shim");
-            out_bytes -= outq.front().size();
-            outq.pop_front();
-        }
-    }
-    void read_stdin() {
-        char buf[shim::kMaxPayload];
-        long n = read_some(o.stdin_fd, buf, sizeof buf);
-        if (n < 0 && errno == EAGAIN) return;
-        if (n > 0) {
-            queue(shim::Packet::Stdin, std::string_view(buf, static_cast<size_t>(n)));
-            return;
-        }
-        queue(shim::Packet::StdinClose, "");
-        stdin_open = false;
-    }
-};
-
-}  // namespace
-
-std::optional<shim::ExitRecord> relay(ShimConnection& c, const RelayOptions& o) {
-    RelaySignals sigs(o.sig_proxy);
-    set_nonblock(c.fd(), true);
-    RelayState st(o);
-    for (;;) {
-        pollfd p[3] = {{c.fd(), POLLIN, 0}, {sigs.fd(), POLLIN, 0}, {-1, POLLIN, 0}};
-        if (!st.outq.empty()) p[0].events |= POLLOUT;
-        if (st.stdin_open && st.out_bytes < kMaxOutgoing) p[2].fd = o.stdin_fd;
-        if (::poll(p, 3, -1) < 0 && errno != EINTR) throw_sys(errno, "poll");
-        if (p[0].revents & POLLIN) {
-            while (auto pkt = recv_packet(c.fd())) {
-                if (!st.on_packet(*pkt)) return st.exit;
-            }
-        } else if (p[0].revents & (POLLHUP | POLLERR)) {
-            return st.exit;
-        }
-        if (p[1].revents) {
-            for (int sig : sigs.read_all_signals()) {
-                st.queue(shim::Packet::Request, shim::encode_request({.op = "kill", .signal = sig}));
-            }
-        }
-        if (p[2].revents) st.read_stdin();
-        try {
-            st.flush(c.fd());
-        } catch (const Error&) {
-            // The shim went away; its EOF ends the loop on the next round.
-            st.outq.clear();
-            st.out_bytes = 0;
-        }
     }
 }
 

@@ -106,6 +106,13 @@ std::string encode_request(const Request& r) {
     } else if (r.op == "resize") {
         j["rows"] = r.rows;
         j["cols"] = r.cols;
+    } else if (r.op == "exec") {
+        j["process"] = r.process_json.empty() ? json::object() : json::parse(r.process_json);
+        j["tty"] = r.tty;
+        j["stdin"] = r.stdin;
+        j["detach"] = r.detach;
+        j["rows"] = r.rows;
+        j["cols"] = r.cols;
     }
     return dump(j);
 }
@@ -122,12 +129,36 @@ Request decode_request(std::string_view text) {
     get_int(j, "signal", r.signal, what);
     get_int(j, "rows", r.rows, what);
     get_int(j, "cols", r.cols, what);
+    get_bool(j, "tty", r.tty, what);
+    get_bool(j, "detach", r.detach, what);
+    if (j.contains("process")) {
+        if (!j["process"].is_object()) fail(ErrorKind::Usage, "malformed {}: \"process\" is not an object", what);
+        r.process_json = j["process"].dump();
+    }
+    if (r.op == "exec" && r.process_json.empty()) fail(ErrorKind::Usage, "malformed {}: exec without \"process\"", what);
     return r;
 }
 
 std::string encode_reply(std::string_view error) {
     if (error.empty()) return R"({"ok":true})";
     return dump(json{{"error", error}});
+}
+
+std::string encode_reply(const Reply& r) {
+    if (!r.error.empty()) return dump(json{{"error", r.error}});
+    json j = {{"ok", true}};
+    if (r.pid > 0) j["pid"] = r.pid;
+    return dump(j);
+}
+
+Reply decode_reply_full(std::string_view text) {
+    Reply r;
+    r.error = decode_reply(text);
+    if (r.error.empty()) {
+        json j = parse_object(text, "shim reply");
+        get_int(j, "pid", r.pid, "shim reply");
+    }
+    return r;
 }
 
 std::string decode_reply(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "conman/spec.hpp"
 
+#include <cstdio>
+#include <iterator>
 #include <sys/resource.h>
 
 namespace conman {
@@ -36,25 +38,62 @@ std::vector<Rlimit> clamped_default_rlimits() {
     return out;
 }
 
-namespace {
+std::vector<std::string> all_capabilities() {
+    static const char* names[] = {
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    };
+    int last = 40;
+    if (std::FILE* f = std::fopen("/proc/sys/kernel/cap_last_cap", "re")) {
+        if (std::fscanf(f, "%d", &last) != 1) last = 40;
+        std::fclose(f);
+    }
+    std::vector<std::string> out;
+    for (int i = 0; i <= last && i < static_cast<int>(std::size(names)); ++i) out.push_back(names[i]);
+    return out;
+}
 
-json process_section(const ContainerConfig& c, const SpecInputs& in) {
-    json caps = default_capabilities();
+json build_process(const ProcessParams& p) {
+    json caps = p.privileged ? json(all_capabilities()) : json(default_capabilities());
     json rl = json::array();
-    for (auto& r : in.rlimits) rl.push_back({{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}});
-    json user = {{"uid", c.uid}, {"gid", c.gid}};
-    if (!c.additional_gids.empty()) user["additionalGids"] = c.additional_gids;
-    return {
-        {"terminal", c.tty},
+    for (auto& r : p.rlimits) rl.push_back({{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}});
+    json user = {{"uid", p.uid}, {"gid", p.gid}};
+    if (!p.additional_gids.empty()) user["additionalGids"] = p.additional_gids;
+    json j = {
+        {"terminal", p.tty},
         {"user", user},
-        {"args", c.args},
-        {"env", c.env},
-        {"cwd", c.workdir.empty() ? "/" : c.workdir},
+        {"args", p.args},
+        {"env", p.env},
+        {"cwd", p.cwd.empty() ? "/" : p.cwd},
         {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
         {"rlimits", rl},
         {"noNewPrivileges", false},
         {"oomScoreAdj", 0},
     };
+    if (p.tty && p.rows > 0 && p.cols > 0) j["consoleSize"] = {{"height", p.rows}, {"width", p.cols}};
+    return j;
+}
+
+namespace {
+
+json process_section(const ContainerConfig& c, const SpecInputs& in) {
+    ProcessParams p;
+    p.args = c.args;
+    p.env = c.env;
+    p.cwd = c.workdir.empty() ? "/" : c.workdir;
+    p.uid = c.uid;
+    p.gid = c.gid;
+    p.additional_gids = c.additional_gids;
+    p.tty = c.tty;
+    p.rows = in.console_rows;
+    p.cols = in.console_cols;
+    p.rlimits = in.rlimits;
+    return build_process(p);
 }
 
 json mount(const char* dst, const char* type, const char* src, std::vector<std::string> opts) {

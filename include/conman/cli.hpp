@@ -10,6 +10,7 @@
 #include "conman/context.hpp"
 #include "conman/engine.hpp"
 #include "conman/store.hpp"
+#include "conman/terminal.hpp"
 
 namespace conman::cli {
 
@@ -46,8 +47,23 @@ void for_each_ref(State& st, const std::vector<std::string>& refs, Fn fn) {
         }
     }
 }
-// Relays an attached container's output until it exits; returns its exit code.
-int relay_exit_code(const Context& ctx, const std::string& id, ShimConnection& conn, bool sig_proxy);
+// How an attached session uses our terminal and stdin.
+struct AttachIo {
+    bool stdin = false;       // forward our stdin (-i)
+    bool tty = false;         // the session has a terminal (-t): raw mode, resizes
+    bool sig_proxy = true;
+    std::string detach_keys = kDefaultDetachKeys;  // podman's notation
+    bool exec_session = false;  // the exit code is the session's, never the container's
+};
+struct AttachOutcome {
+    int exit_code = 0;
+    bool detached = false;
+};
+// Relays an attached session until it exits (its exit code) or the user
+// detaches; the terminal is restored on every path.
+AttachOutcome relay_session(const Context& ctx, const std::string& id, ShimConnection& conn, const AttachIo& io);
+// Adds --detach-keys to cmd.
+void add_detach_keys_flag(CLI::App* cmd, std::string& keys);
 
 CLI::App* register_create(CLI::App& parent, State& st);
 CLI::App* register_run(CLI::App& parent, State& st);
@@ -63,5 +79,7 @@ CLI::App* register_rename(CLI::App& parent, State& st);
 CLI::App* register_version(CLI::App& parent, State& st);
 CLI::App* register_info(CLI::App& parent, State& st);
 CLI::App* register_container(CLI::App& parent, State& st);
+CLI::App* register_attach(CLI::App& parent, State& st);
+CLI::App* register_exec(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

@@ -33,6 +33,7 @@ struct CreateOptions {
     std::optional<int> stop_timeout;
     bool interactive = false;
     bool tty = false;
+    int tty_rows = 0, tty_cols = 0;           // initial terminal size (0: unknown)
     std::vector<std::string> create_command;  // argv as typed, for inspect
 };
 
@@ -61,7 +62,11 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
                         std::optional<ShimConnection>* attached = nullptr);
 // Starts a created container, or restarts an exited one (new shim). With
 // attach, returns a connection attached to the output before it runs.
-std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach = false);
+std::optional<ShimConnection> start_container(const Context& ctx, const std::string& id, bool attach = false,
+                                              bool attach_stdin = false);
+// Connects to a running container's shim and attaches to its output (and
+// stdin when with_stdin and the container keeps one open).
+ShimConnection attach_container(const Context& ctx, const Container& c, bool with_stdin);
 // Sends the stop signal, waits up to timeout seconds, then SIGKILL. Waits for the exit.
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout);
 void kill_container(const Context& ctx, const std::string& id, int sig);
@@ -72,6 +77,22 @@ int wait_container(const Context& ctx, const std::string& id);
 void rename_container(const Context& ctx, const std::string& id, const std::string& new_name);
 // Run by the shim after an exit: removes the container when remove is set.
 void cleanup_container(const Context& ctx, const std::string& id, bool remove);
+struct ExecOptions {
+    std::vector<std::string> cmd;
+    std::vector<std::string> env, env_files;
+    std::string workdir;  // "" = the container's
+    std::string user;     // "" = the container's
+    bool interactive = false, tty = false, detach = false, privileged = false;
+    int rows = 0, cols = 0;
+};
+struct ExecSession {
+    ShimConnection conn;  // unless detached: carries the session's output, then its Exit
+    int pid = 0;
+};
+// Starts cmd in the running container through its shim. A command that is
+// missing or not executable throws CommandNotFound/NotExecutable.
+ExecSession exec_container(const Context& ctx, const std::string& id, const ExecOptions& o);
+
 // Loads (under the shared lock) a container by name/ID; throws NotFound.
 Container lookup_container(const Context& ctx, const std::string& ref);
 

@@ -56,14 +56,34 @@ ExitRecord decode_exit(std::string_view json);  // throws Error on malformed inp
 //   attach: {"op":"attach","stdin":bool,"stdout":bool,"stderr":bool} -> Reply, then output + Exit
 //   wait:   {"op":"wait"} -> Exit when the container has exited (at once if it already has)
 //   kill:   {"op":"kill","signal":N} -> Reply
-//   resize: {"op":"resize","rows":R,"cols":C} -> Reply
+//   resize: {"op":"resize","rows":R,"cols":C} -> Reply. On an exec session's
+//           connection it resizes that session's terminal, else the container's.
+//   exec:   {"op":"exec","process":{OCI process object},"tty":bool,"stdin":bool,
+//            "detach":bool,"rows":R,"cols":C}
+//           -> Reply {"ok":true,"pid":N} once the runtime started the process, or
+//              {"error":"<the runtime's message>"}. Unless detach, the connection
+//              then belongs to the session: it gets the session's Stdout/Stderr
+//              (a tty session: all Stdout), its Stdin/StdinClose/resize go to the
+//              session, and it gets Exit with the session's record when the
+//              process ends (after its last output). A detached session's output
+//              is discarded; the shim still reaps it.
 struct Request {
     std::string op;
     bool stdin = false, stdout = true, stderr = true;
     int signal = 0;
     int rows = 0, cols = 0;
+    std::string process_json;  // exec: the OCI process object, as JSON text
+    bool tty = false;          // exec: allocate a terminal
+    bool detach = false;       // exec: do not attach the connection
 };
 std::string encode_request(const Request& r);
+// Reply body: {"ok":true[,"pid":N]} or {"error":"..."}.
+struct Reply {
+    std::string error;  // empty on success
+    int pid = 0;        // exec: the started process
+};
+std::string encode_reply(const Reply& r);
+Reply decode_reply_full(std::string_view json);  // throws Error
 Request decode_request(std::string_view json);  // throws Error
 
 // Reply bodies: {"ok":true} for an empty error, else {"error":"..."}.

@@ -20,10 +20,27 @@ struct SpecInputs {
     std::string hosts_path, hostname_path, resolv_path;  // files bind-mounted into /etc
     std::string cgroups_path;                             // "" = let the runtime choose
     std::vector<Rlimit> rlimits;                          // already clamped
+    int console_rows = 0, console_cols = 0;               // terminal size at start (0: unset)
 };
 
 // podman's default capability set.
 const std::vector<std::string>& default_capabilities();
+// Every capability this kernel knows (for --privileged).
+std::vector<std::string> all_capabilities();
+
+// One process of a container: the init process (from build_spec) or an
+// exec session (build_exec_process).
+struct ProcessParams {
+    std::vector<std::string> args, env;
+    std::string cwd = "/";
+    uint32_t uid = 0, gid = 0;
+    std::vector<uint32_t> additional_gids;
+    bool tty = false;
+    int rows = 0, cols = 0;  // consoleSize when tty (0: unset)
+    bool privileged = false;
+    std::vector<Rlimit> rlimits;
+};
+nlohmann::json build_process(const ProcessParams& p);
 // Wanted rlimits (podman's defaults) clamped to what this process may set.
 std::vector<Rlimit> clamped_default_rlimits();
 nlohmann::json build_spec(const ContainerConfig& c, const SpecInputs& in);

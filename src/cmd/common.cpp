@@ -2,6 +2,7 @@
 // error reporting, and the attach-then-start sequence of run and start -a.
 #include <csignal>
 #include <iostream>
+#include <unistd.h>
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
@@ -26,7 +27,7 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_flag("--replace", o.replace, "Replace an existing container with the same name");
     cmd->add_option("--stop-signal", o.stop_signal, "Signal that stops the container (default SIGTERM)");
     cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing on stop (default 10)");
-    cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
+    cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and attach it");
     cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
     // Everything from the first positional on belongs to the container.
     cmd->prefix_command();
@@ -38,6 +39,12 @@ void finish_create_options(CreateOptions& o, const std::vector<std::string>& res
     o.target = rest[0];
     o.cmd.assign(rest.begin() + 1, rest.end());
     o.create_command = st.argv;
+    if (o.tty) {
+        if (auto ws = terminal_size(0) ? terminal_size(0) : terminal_size(1)) {
+            o.tty_rows = ws->rows;
+            o.tty_cols = ws->cols;
+        }
+    }
     if (!o.stop_signal.empty()) parse_signal(o.stop_signal);
 }
 
@@ -69,15 +76,30 @@ void report(State& st, const std::exception& e) {
     if (auto* ce = dynamic_cast<const Error*>(&e)) st.exit_code = ce->exit_code();
 }
 
-int relay_exit_code(const Context& ctx, const std::string& id, ShimConnection& conn, bool sig_proxy) {
+void add_detach_keys_flag(CLI::App* cmd, std::string& keys) {
+    cmd->add_option("--detach-keys", keys, "Key sequence that detaches (default ctrl-p,ctrl-q; \"\" disables)");
+}
+
+AttachOutcome relay_session(const Context& ctx, const std::string& id, ShimConnection& conn, const AttachIo& io) {
     RelayOptions ro;
-    ro.sig_proxy = sig_proxy;
-    auto rec = relay(conn, ro);
-    if (rec) return rec->exit_code;
+    ro.sig_proxy = io.sig_proxy;
+    if (io.stdin) {
+        ro.stdin_fd = 0;
+        ro.detach_keys = parse_detach_keys(io.detach_keys);
+    }
+    if (io.tty) ro.tty_fd = ::isatty(0) ? 0 : ::isatty(1) ? 1 : -1;
+    std::optional<RawMode> raw;
+    if (io.tty && io.stdin) raw.emplace(0);
+    auto res = relay(conn, ro);
+    if (raw) raw->restore();
+    if (res.detached) return {0, true};
+    if (res.exit) return {res.exit->exit_code, false};
+    if (io.exec_session)
+        fail(ErrorKind::System, "exec session in {} ended without an exit status: conman-shim went away", id);
     // The shim went away without an exit packet: trust the record.
     Container c = lookup_container(ctx, id);
     if (c.state.exit_code < 0) fail(ErrorKind::System, "container {}: {}", c.config.name, c.state.error);
-    return c.state.exit_code;
+    return {c.state.exit_code, false};
 }
 
 }  // namespace conman::cli

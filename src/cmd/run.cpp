@@ -1,5 +1,5 @@
-// conman run: create + start; in the foreground, relay output and signals
-// and exit with the container's code; with -d print the ID and return.
+// conman run: create + start; in the foreground, relay output, stdin and
+// signals and exit with the container's code; with -d print the ID.
 #include <csignal>
 #include <iostream>
 
@@ -14,6 +14,7 @@ struct RunFlags {
     CreateOptions create;
     bool detach = false;
     bool sig_proxy = true;
+    std::string detach_keys = kDefaultDetachKeys;
 };
 
 void block_proxied_signals() {
@@ -34,9 +35,12 @@ CLI::App* register_run(CLI::App& parent, State& st) {
     add_create_flags(cmd, f->create, *rest);
     cmd->add_flag("-d,--detach", f->detach, "Run in the background and print the container ID");
     cmd->add_option("--sig-proxy", f->sig_proxy, "Forward signals to the container (default true)");
+    add_detach_keys_flag(cmd, f->detach_keys);
     cmd->callback([cmd, f, &st] {
         finish_create_options(f->create, cmd->remaining(), st);
         Context ctx = st.context();
+        AttachIo io{f->create.interactive, f->create.tty, f->sig_proxy, f->detach_keys};
+        if (!f->detach) parse_detach_keys(io.detach_keys);  // a bad spec fails before anything is made
         if (!f->detach && f->sig_proxy) block_proxied_signals();
         // The shim creates and starts in one step; in the foreground it is
         // handed our socket first, so no output can precede the attach.
@@ -46,8 +50,9 @@ CLI::App* register_run(CLI::App& parent, State& st) {
             std::cout << id << "\n";
             return;
         }
+        AttachOutcome out;
         try {
-            st.exit_code = relay_exit_code(ctx, id, *cr.attached, f->sig_proxy);
+            out = relay_session(ctx, id, *cr.attached, io);
         } catch (...) {
             if (f->create.auto_remove) {
                 try {
@@ -57,6 +62,8 @@ CLI::App* register_run(CLI::App& parent, State& st) {
             }
             throw;
         }
+        if (out.detached) return;  // it runs on; --rm is left to the shim's exit command
+        st.exit_code = out.exit_code;
         // --rm: remove it now rather than wait for the shim's exit command,
         // so the container is gone when run returns (the shim's cleanup
         // then finds nothing left to do).

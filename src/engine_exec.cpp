@@ -1,0 +1,67 @@
+// exec: a new process in a running container, started and owned by the
+// container's shim (which runs `runtime exec`), so `exec -d` outlives us.
+#include "conman/engine.hpp"
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "conman/rootfs.hpp"
+#include "conman/spec.hpp"
+
+namespace conman {
+
+namespace {
+constexpr int kExecReplyTimeoutMs = 120000;
+
+ProcessParams exec_params(const ContainerConfig& c, const ExecOptions& o) {
+    ProcessParams p;
+    p.args = o.cmd;
+    std::vector<std::string> env = c.env;
+    if (o.tty) env = merge_env(env, {"TERM=xterm"});
+    for (auto& f : o.env_files) env = merge_env(env, parse_env_file(read_file(f), f));
+    p.env = merge_env(env, o.env);
+    p.cwd = o.workdir.empty() ? c.workdir : o.workdir;
+    if (p.cwd.empty() || p.cwd[0] != '/')
+        fail(ErrorKind::Usage, "invalid working directory {}: must be an absolute path", p.cwd);
+    if (o.user.empty()) {
+        p.uid = c.uid;
+        p.gid = c.gid;
+        p.additional_gids = c.additional_gids;
+    } else {
+        auto u = resolve_user(c.rootfs, o.user);
+        p.uid = u.uid;
+        p.gid = u.gid;
+    }
+    p.tty = o.tty;
+    p.rows = o.rows;
+    p.cols = o.cols;
+    p.privileged = o.privileged;
+    p.rlimits = clamped_default_rlimits();
+    return p;
+}
+
+}  // namespace
+
+ExecSession exec_container(const Context& ctx, const std::string& id, const ExecOptions& o) {
+    if (o.cmd.empty()) fail(ErrorKind::Usage, "exec needs a command to run");
+    Container c = lookup_container(ctx, id);
+    if (c.state.status != kRunning)
+        fail(ErrorKind::Conflict, "can only exec in running containers: {} is {}", c.config.name, c.state.status);
+    ProcessParams p = exec_params(c.config, o);
+    auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
+    if (!conn) fail(ErrorKind::Conflict, "can only exec in running containers: {} has exited", c.config.name);
+    shim::Request r{.op = "exec", .stdin = o.interactive, .rows = o.rows, .cols = o.cols};
+    r.process_json = build_process(p).dump();
+    r.tty = o.tty;
+    r.detach = o.detach;
+    try {
+        shim::Reply reply = conn->request_reply(r, kExecReplyTimeoutMs);
+        return ExecSession{std::move(*conn), reply.pid};
+    } catch (const Error& e) {
+        // 126/127 from our own lookup inside the rootfs, as for create.
+        int code = classify_command(c.config.rootfs, o.cmd[0], p.env);
+        if (code == 127) throw Error(ErrorKind::CommandNotFound, e.what());
+        if (code == 126) throw Error(ErrorKind::NotExecutable, e.what());
+        throw;
+    }
+}
+
+}  // namespace conman
