@@ -85,7 +85,9 @@ AttachOutcome relay_session(const Context& ctx, const std::string& id, ShimConne
     ro.sig_proxy = io.sig_proxy;
     if (io.stdin) {
         ro.stdin_fd = 0;
-        ro.detach_keys = parse_detach_keys(io.detach_keys);
+        // Detach keys are for a person at a terminal; piped data (which may
+        // hold any byte sequence) passes through untouched.
+        if (::isatty(0)) ro.detach_keys = parse_detach_keys(io.detach_keys);
     }
     if (io.tty) ro.tty_fd = ::isatty(0) ? 0 : ::isatty(1) ? 1 : -1;
     std::optional<RawMode> raw;

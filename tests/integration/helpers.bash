@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+    tmux_teardown
     if [ -n "${CM_ROOT:-}" ]; then
         "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" rm -af -t 0 >/dev/null 2>&1 || true
     fi
@@ -75,4 +76,49 @@ assert_status() {
         echo "stderr: ${stderr:-}" >&2
         return 1
     fi
+}
+
+# --- real terminals through tmux (one private tmux server per test) ---
+
+tmux_cmd() {
+    tmux -L "cmt-$$-${BATS_TEST_NUMBER:-0}" -f /dev/null "$@"
+}
+
+# tmux_start NAME COMMAND...: a detached 100x40 session running COMMAND;
+# the pane stays after the command exits so its status can be read.
+tmux_start() {
+    local name=$1; shift
+    tmux_cmd new-session -d -s "$name" -x 100 -y 40 "$*"
+    tmux_cmd set-option -t "$name" remain-on-exit on >/dev/null
+}
+
+# tmux_wait_for NAME TEXT: waits (bounded, 10 s) until the pane shows TEXT.
+tmux_wait_for() {
+    local n
+    for n in $(seq 1 200); do
+        tmux_cmd capture-pane -p -t "$1" 2>/dev/null | grep -q -- "$2" && return 0
+        sleep 0.05
+    done
+    echo "timed out waiting for '$2' in tmux pane $1; it shows:" >&2
+    tmux_cmd capture-pane -p -t "$1" >&2
+    return 1
+}
+
+# tmux_wait_exit NAME: waits (bounded, 10 s) for the pane's command to end
+# and prints its exit status.
+tmux_wait_exit() {
+    local n
+    for n in $(seq 1 200); do
+        if [ "$(tmux_cmd display-message -p -t "$1" '#{pane_dead}')" = 1 ]; then
+            tmux_cmd display-message -p -t "$1" '#{pane_dead_status}'
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "timed out waiting for the command in tmux pane $1 to exit" >&2
+    return 1
+}
+
+tmux_teardown() {
+    tmux_cmd kill-server >/dev/null 2>&1 || true
 }
