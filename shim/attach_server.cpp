@@ -84,7 +84,7 @@ void AttachServer::read_client(Client& c, ClientHandler& h) {
     static char buf[kRecvBuf];
     // A bounded number of packets per wakeup keeps one chatty client from
     // starving the container's output.
-    for (int i = 0; i < 16 && !c.dead && !c.read_closed && !(paused_ && c.want_stdin); ++i) {
+    for (int i = 0; i < 16 && !c.dead && !c.read_closed && !reading_paused(c); ++i) {
         iovec iov{buf, sizeof buf};
         msghdr mh{};
         mh.msg_iov = &iov;
@@ -98,7 +98,7 @@ void AttachServer::read_client(Client& c, ClientHandler& h) {
         if (n == 0) {
             // Half-close: an attached or waiting client still gets output.
             c.read_closed = true;
-            if (!c.attached && !c.waiting) c.dead = true;
+            if (!c.attached && !c.waiting && !c.exec_session) c.dead = true;
             return;
         }
         if (mh.msg_flags & MSG_TRUNC) {
@@ -191,6 +191,17 @@ void AttachServer::pause_reading(bool paused) {
     for (auto& [fd, c] : clients_) update_events(*c);
 }
 
+void AttachServer::pause_client(Client& c, bool paused) {
+    if (c.stdin_paused == paused || c.dead) return;
+    c.stdin_paused = paused;
+    update_events(c);
+}
+
+Client* AttachServer::find(int fd) {
+    auto it = clients_.find(fd);
+    return it == clients_.end() || it->second->dead ? nullptr : it->second.get();
+}
+
 void AttachServer::flush(int timeout_ms) {
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -215,6 +226,14 @@ void AttachServer::close_listener() noexcept {
     ::unlinkat(dirfd_.get(), shim::kSocketName, 0);
 }
 
+void AttachServer::serve_pending(ClientHandler& h) {
+    paused_ = false;
+    for (auto& [fd, c] : clients_) {
+        c->stdin_paused = false;
+        for (int i = 0; i < 8 && !c->dead && !c->read_closed; ++i) read_client(*c, h);
+    }
+}
+
 void AttachServer::close_clients() noexcept {
     for (auto& [fd, c] : clients_) c->dead = true;
     sweep();
@@ -223,7 +242,7 @@ void AttachServer::close_clients() noexcept {
 void AttachServer::update_events(Client& c) {
     uint32_t ev = 0;
     // Only stdin writers are paused: kill and wait must get through.
-    if (!(paused_ && c.want_stdin) && !c.read_closed) ev |= EPOLLIN;
+    if (!reading_paused(c) && !c.read_closed) ev |= EPOLLIN;
     if (!c.queue.empty()) ev |= EPOLLOUT;
     epoll_event e{};
     e.events = ev;

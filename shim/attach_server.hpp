@@ -20,6 +20,8 @@ struct Client {
     bool attached = false;     // sent an attach request
     bool want_stdout = false, want_stderr = false, want_stdin = false;
     bool waiting = false;      // sent a wait request
+    int exec_session = 0;      // id of the exec session this connection runs, 0 if none
+    bool stdin_paused = false; // its exec session's stdin buffer is full
     bool read_closed = false;  // peer shut down its sending side
     bool dead = false;         // to be dropped at the next sweep
     std::deque<std::string> queue;
@@ -49,6 +51,8 @@ public:
 
     int listen_fd() const { return listen_.get(); }
     bool is_client(int fd) const { return clients_.count(fd) != 0; }
+    // The live client on fd, or nullptr.
+    Client* find(int fd);
     void accept_all();
     // Registers an already connected socket as a client attached to stdout
     // and stderr (and stdin when with_stdin), as if it had sent "attach".
@@ -65,10 +69,16 @@ public:
     // Stops (or resumes) reading packets from clients attached with stdin,
     // for stdin back-pressure; other clients are still served.
     void pause_reading(bool paused);
+    // The same for one client (exec session stdin back-pressure).
+    void pause_client(Client& c, bool paused);
     // Sends queued packets until every queue is empty or timeout_ms passed.
     void flush(int timeout_ms);
     // Closes and unlinks the listener: new connections fail from now on.
     void close_listener() noexcept;
+    // Handles what clients sent that is still unread (a "wait" that crossed
+    // the exit gets its Exit), so that closing them afterwards is a clean
+    // EOF, never a reset for unread data.
+    void serve_pending(ClientHandler& h);
     void close_clients() noexcept;
     // Frees the clients marked dead. Client references die with them, so
     // the event loop calls this only between events.
@@ -79,6 +89,7 @@ private:
     void dispatch(Client& c, std::string_view pkt, ClientHandler& h);
     void push_queue(Client& c);
     void update_events(Client& c);
+    bool reading_paused(const Client& c) const { return (paused_ && c.want_stdin) || c.stdin_paused; }
 
     int epfd_;
     UniqueFd dirfd_;

@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kCreateTimeoutMs = 60000;
 constexpr size_t kMaxCaptured = 64 * 1024;
+constexpr const char* kConsoleName = "console.sock";
 
 std::string in_dir(const std::string& dir, const char* name) { return join_path(dir, name); }
 
@@ -29,6 +30,8 @@ off_t file_size(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
 }
 
+}  // namespace
+
 // Reads what is available now, without blocking, appending at most up to cap.
 void read_available(int fd, std::string& into) {
     char buf[4096];
@@ -38,6 +41,8 @@ void read_available(int fd, std::string& into) {
         if (into.size() < kMaxCaptured) into.append(buf, static_cast<size_t>(n));
     }
 }
+
+namespace {
 
 // The "msg" of the last error-level JSON line in text (runc --log-format json).
 std::string last_json_error(std::string_view rest) {
@@ -61,8 +66,8 @@ std::string last_line(std::string_view text) {
     return std::string(nl == std::string_view::npos ? text : text.substr(nl + 1));
 }
 
-// What runc said went wrong: its log file (only what this run appended),
-// else its stderr, which gets the JSON lines when the log cannot be opened.
+}  // namespace
+
 std::string runtime_error_text(const std::string& log_path, off_t offset, std::string_view err) {
     auto text = read_file_if_exists(log_path);
     if (text && static_cast<size_t>(offset) < text->size()) {
@@ -79,8 +84,6 @@ std::string describe_status(int st) {
     return fmt::format("exit status {}", WEXITSTATUS(st));
 }
 
-}  // namespace
-
 void Shim::setup() {
     mkdir_p(args_.socket_dir, 0700);
     lock_fd_ = open_fd(in_dir(args_.socket_dir, shim::kLockName), O_RDWR | O_CREAT, 0600);
@@ -96,38 +99,66 @@ void Shim::setup() {
     if (args_.attach_fd >= 0) server_->adopt(UniqueFd(args_.attach_fd), args_.stdin);
 }
 
+std::vector<std::string> Shim::runtime_argv(const std::string& log_path) const {
+    std::vector<std::string> v = {args_.runtime};
+    if (!args_.runtime_root.empty()) v.insert(v.end(), {"--root", args_.runtime_root});
+    v.insert(v.end(), {"--log", log_path, "--log-format", "json"});
+    v.insert(v.end(), args_.runtime_args.begin(), args_.runtime_args.end());
+    return v;
+}
+
+// Without a terminal the container's stdio are our pipes. With one, its
+// 0/1/2 are the pty slave; the runtime gets /dev/null and a stderr pipe that
+// only carries its own error text.
 Child Shim::spawn_create() {
     Pipe out = make_pipe(), err = make_pipe();
     set_nonblock(out.read.get(), true);
     set_nonblock(err.read.get(), true);
     UniqueFd in_child;
-    if (args_.stdin) {
+    if (args_.stdin && !args_.terminal) {
         Pipe in = make_pipe();
-        set_nonblock(in.write.get(), true);
-        stdin_w_ = std::move(in.write);
+        stdin_ = StdinSink(epoll_.get(), std::move(in.write), true);
         in_child = std::move(in.read);
     } else {
         in_child = open_fd("/dev/null", O_RDONLY);
     }
+    UniqueFd null_out = args_.terminal ? open_fd("/dev/null", O_WRONLY) : UniqueFd();
     SpawnOptions so;
-    so.argv = {args_.runtime};
-    if (!args_.runtime_root.empty()) so.argv.insert(so.argv.end(), {"--root", args_.runtime_root});
-    so.argv.insert(so.argv.end(), {"--log", runtime_log_path(args_), "--log-format", "json"});
-    so.argv.insert(so.argv.end(), args_.runtime_args.begin(), args_.runtime_args.end());
+    so.argv = runtime_argv(runtime_log_path(args_));
     // With --start, `run --detach` creates and starts in one runtime
     // process: one exec less on the path of `conman run`.
     if (args_.start) so.argv.insert(so.argv.end(), {"run", "--detach"});
     else so.argv.push_back("create");
     so.argv.insert(so.argv.end(), {"--bundle", args_.bundle, "--pid-file",
-                                   in_dir(args_.socket_dir, shim::kPidFileName), args_.id});
-    so.fds = {{in_child.get(), 0}, {out.write.get(), 1}, {err.write.get(), 2}};
+                                   in_dir(args_.socket_dir, shim::kPidFileName)});
+    if (args_.terminal) {
+        console_sock_ = ConsoleSocket(args_.socket_dir, kConsoleName);
+        so.argv.insert(so.argv.end(), {"--console-socket", console_sock_.path()});
+    }
+    so.argv.push_back(args_.id);
+    so.fds = {{in_child.get(), 0}, {args_.terminal ? null_out.get() : out.write.get(), 1}, {err.write.get(), 2}};
     so.die_with_parent = true;
     Child runc = spawn(so);
+    reaper_.forget(runc.pid());
     // The container-side ends now live in runc (and the container); ours go
     // when this scope ends, so EOF on the pipes means the container closed them.
     out_r_ = std::move(out.read);
     err_r_ = std::move(err.read);
     return runc;
+}
+
+// The runtime connected and sent the master before it exited 0; the listen
+// backlog kept the connection, so this never waits.
+void Shim::take_console() {
+    console_ = console_sock_.receive_master();
+    err_r_.reset();  // only the runtime's stderr; the container never had it
+    out_r_.reset(::fcntl(console_.get(), F_DUPFD_CLOEXEC, 3));
+    if (!out_r_) throw_sys(errno, "dup");
+    if (args_.stdin) {
+        UniqueFd w(::fcntl(console_.get(), F_DUPFD_CLOEXEC, 3));
+        if (!w) throw_sys(errno, "dup");
+        stdin_ = StdinSink(epoll_.get(), std::move(w), false);
+    }
 }
 
 std::optional<int> Shim::wait_create(Child& runc, std::string& out, std::string& err) {
@@ -177,6 +208,15 @@ bool Shim::create_container() {
         if (msg.empty()) msg = fmt::format("{} create failed: {}", args_.runtime, describe_status(*st));
         report_failure(msg, err);
         return false;
+    }
+    if (args_.terminal) {
+        try {
+            take_console();
+        } catch (const Error& e) {
+            report_failure(e.what(), err);
+            run_bounded(delete_argv(), 10000);
+            return false;
+        }
     }
     auto pidtext = read_file_if_exists(in_dir(args_.socket_dir, shim::kPidFileName));
     pid_ = pidtext ? static_cast<pid_t>(std::atol(pidtext->c_str())) : 0;

@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kDrainMs = 2000;
 constexpr int kFlushMs = 3000;
+constexpr int kLastFlushMs = 500;
 constexpr int kDeleteTimeoutMs = 10000;
 constexpr int kExitCommandTimeoutMs = 60000;
 
@@ -32,6 +33,7 @@ int ms_left(Clock::time_point deadline) {
 }  // namespace
 
 void Shim::finish() {
+    end_sessions();  // their clients get Exit before the container's is published
     drain_output();
     log_.sync();
     exit_json_ = shim::encode_exit(make_record());
@@ -45,13 +47,16 @@ void Shim::finish() {
     // From here a new `wait` finds no socket and reads the exit file instead.
     server_->close_listener();
     server_->flush(kFlushMs);
-    stdin_w_.reset();
+    stdin_.reset();
+    console_.reset();
     out_r_.reset();
     err_r_.reset();
     restore_oom_score();
     run_bounded(delete_argv(), kDeleteTimeoutMs);
     if (!args_.exit_command.empty()) run_bounded(args_.exit_command, kExitCommandTimeoutMs);
     reaper_.reap_all();
+    server_->serve_pending(*this);
+    server_->flush(kLastFlushMs);
     server_->close_clients();
     cleanup_files();
 }
@@ -68,20 +73,26 @@ void Shim::drain_output() {
     }
 }
 
-shim::ExitRecord Shim::make_record() const {
+shim::ExitRecord exit_record(int st, int64_t exited_at) {
     shim::ExitRecord r;
-    r.exited_at = exited_at_;
-    r.oom_killed = oom_.killed();
-    int st = status_.value_or(INT_MIN);
+    r.exited_at = exited_at;
     if (st == INT_MIN) {
         r.exit_code = -1;
-        r.reason = "exit status unavailable: the container process was not reaped by conman-shim";
+        r.reason = "exit status unavailable: the process was not reaped by conman-shim";
     } else if (WIFSIGNALED(st)) {
         r.signal = WTERMSIG(st);
         r.exit_code = 128 + r.signal;
     } else {
         r.exit_code = WEXITSTATUS(st);
     }
+    return r;
+}
+
+shim::ExitRecord Shim::make_record() const {
+    shim::ExitRecord r = exit_record(status_.value_or(INT_MIN), exited_at_);
+    if (r.exit_code == -1)
+        r.reason = "exit status unavailable: the container process was not reaped by conman-shim";
+    r.oom_killed = oom_.killed();
     return r;
 }
 
@@ -114,6 +125,7 @@ void Shim::run_bounded(const std::vector<std::string>& argv, int timeout_ms) {
         SpawnOptions so;
         so.argv = argv;
         Child c = spawn(so);
+        reaper_.forget(c.pid());
         if (!wait_child(c, timeout_ms)) {
             c.kill(SIGKILL);
             wait_child(c, 1000);
@@ -133,6 +145,7 @@ void Shim::restore_oom_score() noexcept {
 
 void Shim::cleanup_files() noexcept {
     if (server_) server_->close_listener();
+    console_sock_.close();
     ::unlink(join_path(args_.socket_dir, shim::kPidFileName).c_str());
 }
 

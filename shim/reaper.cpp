@@ -30,6 +30,10 @@ std::optional<int> Reaper::take(pid_t pid) {
     return st;
 }
 
+void Reaper::forget(pid_t pid) {
+    std::erase_if(cache_, [pid](const auto& e) { return e.first == pid; });
+}
+
 UniqueFd block_into_signalfd(std::initializer_list<int> sigs) {
     sigset_t set;
     sigemptyset(&set);

@@ -18,6 +18,10 @@ public:
     void reap_all();
     // Hands out (and forgets) the cached status of pid, if it has exited.
     std::optional<int> take(pid_t pid);
+    // Drops cached statuses of pid. Call it when pid is known to be a live
+    // (unreaped) process, e.g. a fresh child: any cached entry is from an
+    // earlier process that had the same pid.
+    void forget(pid_t pid);
 
 private:
     static constexpr size_t kMaxCached = 64;  // orphans nobody asks about

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <csignal>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -15,9 +16,6 @@
 namespace conman::shimd {
 
 namespace {
-
-constexpr size_t kStdinHigh = 1 << 20;   // stop reading clients above this
-constexpr size_t kStdinLow = 256 << 10;  // resume below this
 
 void epoll_ctl_fd(int epfd, int op, int fd, uint32_t events) {
     epoll_event ev{};
@@ -51,7 +49,6 @@ int Shim::run() {
 void Shim::serve() {
     for (int fd : {sigfd_.get(), out_r_.get(), err_r_.get(), pidfd_.get()})
         if (fd >= 0) epoll_ctl_fd(epoll_.get(), EPOLL_CTL_ADD, fd, EPOLLIN);
-    if (stdin_w_) epoll_ctl_fd(epoll_.get(), EPOLL_CTL_ADD, stdin_w_.get(), 0);
     check_container_exit();
     while (!status_) {
         epoll_event ev[16];
@@ -59,6 +56,7 @@ void Shim::serve() {
         if (n < 0 && errno != EINTR) throw_sys(errno, "epoll_wait");
         for (int i = 0; i < n; ++i) dispatch(ev[i].data.fd, ev[i].events);
         server_->sweep();
+        check_sessions();
         check_container_exit();
     }
 }
@@ -68,8 +66,9 @@ void Shim::dispatch(int fd, uint32_t events) {
     else if (fd == out_r_.get()) read_output(false);
     else if (fd == err_r_.get()) read_output(true);
     else if (fd == pidfd_.get()) reaper_.reap_all();
-    else if (fd == stdin_w_.get()) flush_stdin();
+    else if (stdin_ && fd == stdin_.fd()) flush_stdin();
     else if (fd == server_->listen_fd()) server_->accept_all();
+    else if (dispatch_exec(fd)) return;
     else server_->on_client_event(fd, events, *this);
 }
 
@@ -133,7 +132,7 @@ void Shim::on_request(Client& c, const shim::Request& r) {
         c.attached = true;
         c.want_stdout = r.stdout;
         c.want_stderr = r.stderr;
-        c.want_stdin = r.stdin && stdin_w_;
+        c.want_stdin = r.stdin && stdin_;
         server_->reply_ok(c);
     } else if (r.op == "wait") {
         c.waiting = true;
@@ -144,7 +143,10 @@ void Shim::on_request(Client& c, const shim::Request& r) {
         err.empty() ? server_->reply_ok(c) : server_->reply_error(c, err);
         return;
     } else if (r.op == "resize") {
-        server_->reply_error(c, "container has no terminal");
+        resize(c, r);
+        return;
+    } else if (r.op == "exec") {
+        start_exec(c, r);
         return;
     } else {
         server_->reply_error(c, fmt::format("unknown request \"{}\"", r.op));
@@ -154,40 +156,35 @@ void Shim::on_request(Client& c, const shim::Request& r) {
 }
 
 void Shim::on_stdin(Client& c, std::string_view data) {
-    if (!c.want_stdin || !stdin_w_ || stdin_close_pending_) return;
-    stdin_buf_.append(data);
+    if (c.exec_session) return session_stdin(c, data, false);
+    if (!c.want_stdin || !stdin_) return;
+    stdin_.write(data);
     flush_stdin();
 }
 
+// A tty's sink ignores the close (a terminal has no half-close; the
+// master stays open), a pipe's closes once its buffer is written.
 void Shim::on_stdin_close(Client& c) {
-    if (!c.want_stdin || !stdin_w_) return;
-    stdin_close_pending_ = true;
+    if (c.exec_session) return session_stdin(c, {}, true);
+    if (!c.want_stdin || !stdin_) return;
+    stdin_.close_when_flushed();
     flush_stdin();
 }
 
+// Writes what the container takes and applies stdin back-pressure to the
+// clients that write it.
 void Shim::flush_stdin() {
-    if (!stdin_w_) return;
-    while (!stdin_buf_.empty()) {
-        ssize_t n = ::write(stdin_w_.get(), stdin_buf_.data(), stdin_buf_.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) break;
-        if (n < 0) {  // EPIPE: the container closed its stdin; drop what is left
-            stdin_buf_.clear();
-            stdin_close_pending_ = true;
-            break;
-        }
-        stdin_buf_.erase(0, static_cast<size_t>(n));
-    }
-    if (stdin_buf_.empty() && stdin_close_pending_) {
-        epoll_ctl_fd(epoll_.get(), EPOLL_CTL_DEL, stdin_w_.get(), 0);
-        stdin_w_.reset();
-        server_->pause_reading(false);
-        return;
-    }
-    epoll_ctl_fd(epoll_.get(), EPOLL_CTL_MOD, stdin_w_.get(), stdin_buf_.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
-    if (stdin_buf_.size() > kStdinHigh) server_->pause_reading(true);
-    else if (stdin_buf_.size() < kStdinLow) server_->pause_reading(false);
-    if (stdin_buf_.capacity() > kStdinHigh && stdin_buf_.empty()) std::string().swap(stdin_buf_);
+    stdin_.flush();
+    if (!stdin_ || stdin_.under_low()) server_->pause_reading(false);
+    else if (stdin_.over_high()) server_->pause_reading(true);
+}
+
+void Shim::resize(Client& c, const shim::Request& r) {
+    if (c.exec_session) return resize_session(c, r);
+    if (!console_) return server_->reply_error(c, "container has no terminal");
+    if (!set_winsize(console_.get(), r.rows, r.cols))
+        return server_->reply_error(c, fmt::format("resize to {}x{}: {}", r.rows, r.cols, std::strerror(errno)));
+    server_->reply_ok(c);
 }
 
 }  // namespace conman::shimd

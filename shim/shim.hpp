@@ -2,21 +2,39 @@
 // process uses (sync fd, lock, log, the container's pipes, the attach server,
 // epoll and signalfd) and runs three phases: create (runc create + sync
 // message, create.cpp), serve (the epoll loop, shim.cpp) and exit (drain,
-// exit record, runtime delete, exit command, exit.cpp).
+// exit record, runtime delete, exit command, exit.cpp). Exec sessions
+// (exec.cpp, exec_io.cpp) live inside the serve phase and end before the
+// container's exit is published.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 #include "attach_server.hpp"
 #include "conman/fd.hpp"
 #include "conman/process.hpp"
 #include "conman/shim_protocol.hpp"
+#include "console.hpp"
+#include "exec_session.hpp"
 #include "log_writer.hpp"
 #include "oom.hpp"
 #include "reaper.hpp"
+#include "stdin_sink.hpp"
 
 namespace conman::shimd {
+
+// Runtime output helpers (create.cpp).
+// Reads what fd holds now, without blocking, up to 64 KiB in total.
+void read_available(int fd, std::string& into);
+// What the runtime said went wrong: the msg of the last error-level line its
+// JSON log got after offset, else of its stderr, else stderr's last line.
+std::string runtime_error_text(const std::string& log_path, off_t offset, std::string_view err);
+std::string describe_status(int status);
+// The exit record of a raw wait status (INT_MIN: status lost) (exit.cpp).
+shim::ExitRecord exit_record(int status, int64_t exited_at);
 
 class Shim final : public ClientHandler {
 public:
@@ -30,12 +48,14 @@ public:
 
 private:
     // create.cpp
+    std::vector<std::string> runtime_argv(const std::string& log_path) const;
     void setup();
     bool create_container();
     Child spawn_create();
     std::optional<int> wait_create(Child& runc, std::string& out, std::string& err);
     void report_failure(const std::string& msg, const std::string& stderr_text);
     bool report_started();  // false when the sync message could not be sent
+    void take_console();    // --terminal: the master from the console socket
     // shim.cpp
     void serve();
     void dispatch(int fd, uint32_t events);
@@ -43,8 +63,30 @@ private:
     bool read_output(bool is_stderr);
     void output(bool is_stderr, std::string_view data);
     void flush_stdin();
+    void resize(Client& c, const shim::Request& r);
     void check_container_exit();
     void signal_container(int sig, std::string* err);
+    // exec.cpp
+    void start_exec(Client& c, const shim::Request& r);
+    void write_process_file(const ExecSession& s, const shim::Request& r) const;
+    void spawn_exec(ExecSession& s);
+    void check_sessions();
+    void on_exec_runtime_exit(ExecSession& s, int status);
+    void exec_started(ExecSession& s);
+    void fail_exec(ExecSession& s, const std::string& msg);
+    void end_sessions();
+    // exec_io.cpp
+    ExecSession* find_session(int id);
+    Client* session_client(ExecSession& s);
+    bool dispatch_exec(int fd);
+    bool read_session(ExecSession& s, bool is_stderr, bool draining);
+    void pause_session_output(ExecSession& s, bool paused);
+    void poll_session_exit(ExecSession& s);
+    void finish_session(ExecSession& s);
+    void close_session(ExecSession& s) noexcept;
+    void session_stdin(Client& c, std::string_view data, bool close);
+    void session_stdin_flushed(ExecSession& s);
+    void resize_session(Client& c, const shim::Request& r);
     // exit.cpp
     void finish();
     void drain_output();
@@ -64,10 +106,13 @@ private:
     LogWriter log_;
     std::optional<AttachServer> server_;
 
-    UniqueFd out_r_, err_r_;   // container stdout/stderr, shim ends (non-blocking)
-    UniqueFd stdin_w_;         // container stdin, shim end (non-blocking), only with --stdin
-    std::string stdin_buf_;    // bytes not yet taken by the stdin pipe
-    bool stdin_close_pending_ = false;
+    UniqueFd out_r_, err_r_;   // container stdout/stderr, shim ends (non-blocking); tty: out_r_ = dup of the master
+    StdinSink stdin_;          // container stdin (pipe, or dup of the master), only with --stdin
+    ConsoleSocket console_sock_;  // --terminal: until the runtime sent the master
+    UniqueFd console_;         // --terminal: the container's pty master (resize)
+
+    std::vector<std::unique_ptr<ExecSession>> sessions_;
+    int next_exec_ = 1;
 
     pid_t pid_ = 0;            // container pid
     UniqueFd pidfd_;

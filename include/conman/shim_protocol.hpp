@@ -109,7 +109,7 @@ struct ShimArgs {
     std::string socket_dir;     // <runroot>/<id>
     int sync_fd = 3;
     bool stdin = false;         // keep a stdin pipe open for the container
-    bool terminal = false;      // reserved for -t (next issue)
+    bool terminal = false;      // process.terminal: the runtime sends a pty master over <socket-dir>/console.sock
     bool start = false;         // `runtime run --detach`: create and start in one step
     int attach_fd = -1;         // an already connected client, attached to the output from the start
     std::vector<std::string> runtime_args;  // extra global args for the runtime

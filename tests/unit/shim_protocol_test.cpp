@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "conman/error.hpp"
 #include "conman/shim_protocol.hpp"
@@ -147,4 +148,71 @@ TEST_CASE("shim_protocol: bad shim argv throws a usage error") {
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::Usage);
     }
+}
+
+TEST_CASE("shim_protocol: exec request round trip") {
+    Request r;
+    r.op = "exec";
+    r.process_json = R"({"args":["sh","-c","echo hi"],"cwd":"/","env":["A=1"]})";
+    r.tty = true;
+    r.stdin = true;
+    r.detach = false;
+    r.rows = 40;
+    r.cols = 120;
+    auto d = decode_request(encode_request(r));
+    CHECK(d.op == "exec");
+    CHECK(d.tty);
+    CHECK(d.stdin);
+    CHECK_FALSE(d.detach);
+    CHECK(d.rows == 40);
+    CHECK(d.cols == 120);
+    auto p = nlohmann::json::parse(d.process_json);
+    CHECK(p["args"][2] == "echo hi");
+    CHECK(p["env"][0] == "A=1");
+    d = decode_request(R"({"op":"exec","process":{"args":["true"]},"detach":true})");
+    CHECK(d.detach);
+    CHECK_FALSE(d.tty);
+    CHECK_FALSE(d.stdin);
+    CHECK_THROWS_AS(decode_request(R"({"op":"exec"})"), Error);
+    CHECK_THROWS_AS(decode_request(R"({"op":"exec","process":["true"]})"), Error);
+    CHECK_THROWS_AS(decode_request(R"({"op":"exec","process":{},"tty":1})"), Error);
+}
+
+TEST_CASE("shim_protocol: replies with a pid") {
+    Reply ok;
+    ok.pid = 4242;
+    auto text = encode_reply(ok);
+    CHECK(text == R"({"ok":true,"pid":4242})");
+    auto d = decode_reply_full(text);
+    CHECK(d.error.empty());
+    CHECK(d.pid == 4242);
+    CHECK(decode_reply(text).empty());  // the short form still reads it
+    CHECK(encode_reply(Reply{}) == R"({"ok":true})");
+    Reply bad;
+    bad.error = R"(exec failed: exec: "nope": executable file not found in $PATH)";
+    d = decode_reply_full(encode_reply(bad));
+    CHECK(d.error == bad.error);
+    CHECK(d.pid == 0);
+    CHECK(decode_reply_full(R"({"ok":true})").pid == 0);
+    CHECK_THROWS_AS(decode_reply_full(R"({"ok":true,"pid":"12"})"), Error);
+    CHECK_THROWS_AS(decode_reply_full("{}"), Error);
+}
+
+TEST_CASE("shim_protocol: --terminal and --start survive the argv round trip") {
+    ShimArgs a;
+    a.id = "t";
+    a.bundle = "/b";
+    a.runtime = "/r";
+    a.log_path = "/l";
+    a.exit_file = "/e";
+    a.socket_dir = "/s";
+    a.terminal = true;
+    a.start = true;
+    a.attach_fd = 7;
+    auto argv = to_argv("/shim", a);
+    auto b = parse_argv(std::vector<std::string>(argv.begin() + 1, argv.end()));
+    CHECK(b.terminal);
+    CHECK(b.start);
+    CHECK(b.attach_fd == 7);
+    CHECK_FALSE(b.stdin);
 }
