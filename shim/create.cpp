@@ -11,6 +11,7 @@
 
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
+#include "conman/timeutil.hpp"
 #include "shim.hpp"
 
 namespace conman::shimd {
@@ -226,7 +227,11 @@ bool Shim::create_container() {
     }
     pidfd_ = pidfd_open(pid_);
     oom_.start(pid_);
-    if (!pidfd_) status_ = reaper_.take(pid_);  // already gone, caught by the reaper
+    if (!pidfd_) {
+        // Already gone, caught by the reaper while the runtime ran.
+        status_ = reaper_.take(pid_);
+        if (status_) exited_at_ = now_ns();
+    }
     // Nobody to tell (conman gave up waiting): the container must not linger.
     if (!report_started()) signal_container(SIGKILL, nullptr);
     if (pending_signal_) signal_container(pending_signal_, nullptr);

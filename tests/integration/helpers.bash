@@ -43,6 +43,8 @@ conman() {
 
 # run_conman ARGS: like bats' run, keeping stderr separate in $stderr.
 run_conman() {
+    # bats' run assigns a global i: keep it from clobbering callers' loops.
+    local i
     run --separate-stderr "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" "$@"
 }
 
@@ -84,12 +86,14 @@ tmux_cmd() {
     tmux -L "cmt-$$-${BATS_TEST_NUMBER:-0}" -f /dev/null "$@"
 }
 
-# tmux_start NAME COMMAND...: a detached 100x40 session running COMMAND;
-# the pane stays after the command exits so its status can be read.
+# tmux_start NAME COMMAND...: a detached 100x40 session running COMMAND.
+# A wrapping shell records COMMAND's exit status in a file (tmux itself may
+# mark a pane dead before it knows the status).
 tmux_start() {
     local name=$1; shift
-    tmux_cmd new-session -d -s "$name" -x 100 -y 40 "$*"
-    tmux_cmd set-option -t "$name" remain-on-exit on >/dev/null
+    rm -f "$TEST_DIR/tmux-$name.status"
+    tmux_cmd new-session -d -s "$name" -x 100 -y 40 \
+        "$*; echo \$? > $TEST_DIR/tmux-$name.status.tmp; mv $TEST_DIR/tmux-$name.status.tmp $TEST_DIR/tmux-$name.status; sleep 600"
 }
 
 # tmux_wait_for NAME TEXT: waits (bounded, 10 s) until the pane shows TEXT.
@@ -104,18 +108,19 @@ tmux_wait_for() {
     return 1
 }
 
-# tmux_wait_exit NAME: waits (bounded, 10 s) for the pane's command to end
-# and prints its exit status.
+# tmux_wait_exit NAME: waits (bounded, 10 s) for the command in the pane
+# to end and prints its exit status.
 tmux_wait_exit() {
     local n
     for n in $(seq 1 200); do
-        if [ "$(tmux_cmd display-message -p -t "$1" '#{pane_dead}')" = 1 ]; then
-            tmux_cmd display-message -p -t "$1" '#{pane_dead_status}'
+        if [ -f "$TEST_DIR/tmux-$1.status" ]; then
+            cat "$TEST_DIR/tmux-$1.status"
             return 0
         fi
         sleep 0.05
     done
-    echo "timed out waiting for the command in tmux pane $1 to exit" >&2
+    echo "timed out waiting for the command in tmux pane $1 to exit; it shows:" >&2
+    tmux_cmd capture-pane -p -t "$1" >&2
     return 1
 }
 
