@@ -83,6 +83,36 @@ echo "bench: inspect" >&2
 bench inspect "$CM inspect c1" "$PM inspect c1"
 $CM rm -a >/dev/null; $PM rm -a >/dev/null
 
+echo "bench: exec true" >&2
+$CM run -d --name ex --rootfs "$rootfs" sleep 1000 >/dev/null
+$PM run -d $PMRUN --name ex --rootfs "$rootfs" sleep 1000 >/dev/null
+sbundle=$work/sbundle
+mkdir -p "$sbundle"
+python3 - "$bundle/config.json" "$sbundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["sleep", "1000"]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+$RUNC run -d -b "$sbundle" rx </dev/null >/dev/null 2>&1
+bench exec "$CM exec ex true" "$PM exec ex true" "$RUNC exec rx true"
+$RUNC kill rx KILL >/dev/null 2>&1 || true
+
+echo "bench: run -i, 100 MB through stdin and stdout" >&2
+head -c 104857600 /dev/urandom >"$work/100mb"
+cbundle=$work/cbundle
+mkdir -p "$cbundle"
+python3 - "$bundle/config.json" "$cbundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["cat"]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+stream() { printf '#!/bin/bash\nexec %s <%s >/dev/null\n' "$1" "$work/100mb" >"$work/stream.$2"; chmod +x "$work/stream.$2"; echo "$work/stream.$2"; }
+bench stream_i "$(stream "$CM run --rm -i --rootfs $rootfs cat" cm)" \
+    "$(stream "$PM run --rm -i $PMRUN --rootfs $rootfs cat" pm)" \
+    "$(stream "$RUNC run -b $cbundle rc" rc)"
+
 echo "bench: shim memory" >&2
 # smaps_rollup of one idle monitor each: conman-shim vs conmon.
 mem() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r "\t" p}' "/proc/$1/smaps_rollup"; }
@@ -98,10 +128,12 @@ import sys, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     name, cmd, mean, sd = line.rstrip("\n").split("\t")
-    tool = "conman" if "/conman " in cmd else "podman" if cmd.startswith("podman") else "runc"
+    tool = ("conman" if "/conman " in cmd or cmd.endswith("stream.cm") else
+            "podman" if cmd.startswith("podman") or cmd.endswith("stream.pm") else "runc")
     rows.setdefault(name, {})[tool] = (float(mean), float(sd))
 labels = {"run_rm": "run --rm … true", "run_d": "run -d … sleep", "stop": "stop -t 0", "rm": "rm (exited)",
-          "ps": "ps -a (100 containers)", "inspect": "inspect"}
+          "ps": "ps -a (100 containers)", "inspect": "inspect", "exec": "exec CTR true",
+          "stream_i": "run -i: 100 MB stdin -> cat -> stdout"}
 print("| operation | conman ms | podman ms | runc ms | podman / conman | conman / runc |")
 print("|---|---|---|---|---|---|")
 for name, t in rows.items():
