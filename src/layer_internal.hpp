@@ -1,0 +1,41 @@
+// Internal to the layer_*.cpp files: the decompressing blob reader and the
+// unpacking child's entry point.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "conman/fd.hpp"
+
+namespace conman {
+
+// Reads a layer blob and yields the decompressed tar stream. The format is
+// picked from the first bytes: gzip (1f 8b), zstd (28 b5 2f fd), else plain.
+// gzip members and zstd frames (skippable ones too) are read back to back.
+// Owns the blob fd and the decompressor state until it dies.
+class LayerReader {
+public:
+    explicit LayerReader(const std::string& path);
+    ~LayerReader();
+    LayerReader(const LayerReader&) = delete;
+    LayerReader& operator=(const LayerReader&) = delete;
+
+    // Fills up to len bytes; returns 0 at the end of the stream. Throws
+    // Error on corrupt or truncated compressed data.
+    size_t read(char* buf, size_t len);
+    const char* format() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Runs in the forked child: chroots into dest (cwd becomes its root), reads a
+// tar stream from data_fd and writes it in overlay form. Reports an error
+// message (nothing on success) on err_fd and exits. Never returns.
+[[noreturn]] void unpack_child_main(const char* dest, int data_fd, int err_fd, bool rootless_xattrs);
+
+// "layer sha256:HEX" for blobs stored as .../sha256/HEX, else "layer PATH".
+std::string layer_label(const std::string& blob_path);
+
+}  // namespace conman
