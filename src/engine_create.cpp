@@ -11,7 +11,12 @@
 
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
+#include "conman/container_rootfs.hpp"
 #include "conman/fs.hpp"
+#include "conman/image_pull.hpp"
+#include "conman/image_ref.hpp"
+#include "conman/image_store.hpp"
+#include "conman/manifest.hpp"
 #include "conman/names.hpp"
 #include "conman/rootfs.hpp"
 #include "conman/shim_client.hpp"
@@ -67,38 +72,75 @@ std::map<std::string, std::string> parse_labels(const std::vector<std::string>& 
     return out;
 }
 
-ContainerConfig build_config(const Context& ctx, const CreateOptions& o) {
-    if (!o.rootfs_mode)
-        fail(ErrorKind::Usage, "{}: images are not supported yet: run from a directory with --rootfs DIR", o.target);
-    ContainerConfig c;
-    c.id = new_container_id();
-    c.created = now_ns();
+// What an image contributes to a container.
+struct ImageInfo {
+    ImageRecord record;
+    ImageConfig config;
+};
+
+std::optional<ImageInfo> load_image(const Context& ctx, const CreateOptions& o) {
+    if (o.rootfs_mode) return std::nullopt;
+    ImageInfo info;
+    info.record = ensure_image(ctx, o.target, parse_pull_policy(o.pull_policy), o.pull);
+    auto body = read_file_if_exists(ImageStore(ctx).blob_path(info.record.config_digest));
+    if (!body) fail(ErrorKind::NotFound, "image {}: its config blob is missing", info.record.id.substr(0, 12));
+    info.config = parse_image_config(*body);
+    return info;
+}
+
+// The name a container shows for its image: what the user typed, normalised.
+std::string image_display_name(const CreateOptions& o, const ImageRecord& r) {
+    std::string n = looks_like_image_id(o.target) ? "" : normalize_image_name(o.target);
+    if (!n.empty()) return n;
+    return r.names.empty() ? r.id : r.names[0];
+}
+
+void set_rootfs(ContainerConfig& c, const Context& ctx, const CreateOptions& o, const ImageInfo* img) {
+    if (img) {
+        c.image = image_display_name(o, img->record);
+        c.image_id = img->record.id;
+        c.rootfs = ctx.container_dir(c.id) + "/merged";
+        return;
+    }
     c.rootfs = absolute_path(o.target);
     struct stat st;
     if (::stat(c.rootfs.c_str(), &st) < 0) throw_sys(errno, "rootfs {}", c.rootfs);
     if (!S_ISDIR(st.st_mode)) fail(ErrorKind::Usage, "rootfs {}: not a directory", c.rootfs);
+}
+
+// Docker's rule: --entrypoint replaces the image's entrypoint and drops its
+// Cmd; a command after the image replaces the image's Cmd.
+void set_command(ContainerConfig& c, const CreateOptions& o, const ImageInfo* img) {
+    if (o.entrypoint) {
+        c.entrypoint = parse_entrypoint(*o.entrypoint);
+        c.cmd = o.cmd;
+    } else {
+        if (img) c.entrypoint = img->config.config.entrypoint;
+        c.cmd = o.cmd.empty() && img ? img->config.config.cmd : o.cmd;
+    }
+    c.args = c.entrypoint;
+    c.args.insert(c.args.end(), c.cmd.begin(), c.cmd.end());
+    if (c.args.empty())
+        fail(ErrorKind::Usage, "no command given for container: name one{}", img ? " (the image has no Cmd or Entrypoint)" : "");
+}
+
+ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const ImageInfo* img) {
+    ContainerConfig c;
+    c.id = new_container_id();
+    c.created = now_ns();
+    set_rootfs(c, ctx, o, img);
     if (!o.name.empty() && !valid_name(o.name))
         fail(ErrorKind::Usage, "invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", o.name);
     c.name = o.name;
-    c.cmd = o.cmd;
-    if (o.entrypoint) c.entrypoint = parse_entrypoint(*o.entrypoint);
-    c.args = c.entrypoint;
-    c.args.insert(c.args.end(), c.cmd.begin(), c.cmd.end());
-    if (c.args.empty()) fail(ErrorKind::Usage, "no command given for container: name one after the rootfs");
+    set_command(c, o, img);
     c.hostname = o.hostname.empty() ? short_id(c.id) : o.hostname;
-    auto user = resolve_user(c.rootfs, o.user);
-    c.user = o.user;
-    c.uid = user.uid;
-    c.gid = user.gid;
-    std::vector<std::string> env = {kDefaultPath, "container=conman", "HOSTNAME=" + c.hostname, "HOME=" + user.home};
-    if (o.tty) env.push_back("TERM=xterm");
-    for (auto& f : o.env_files) env = merge_env(env, parse_env_file(read_file(f), f));
-    env = merge_env(env, o.env);
-    c.env = env;
-    c.workdir = o.workdir.empty() ? "/" : o.workdir;
+    c.user = !o.user.empty() || !img ? o.user : img->config.config.user;
+    c.workdir = !o.workdir.empty() ? o.workdir : img && !img->config.config.working_dir.empty() ? img->config.config.working_dir : "/";
     if (c.workdir[0] != '/') fail(ErrorKind::Usage, "invalid working directory {}: must be an absolute path", c.workdir);
-    c.labels = parse_labels(o.labels);
+    if (img) c.labels = img->config.config.labels;
+    for (auto& [k, v] : parse_labels(o.labels)) c.labels[k] = v;
     if (!o.stop_signal.empty()) c.stop_signal = o.stop_signal;
+    else if (img && !img->config.config.stop_signal.empty()) c.stop_signal = img->config.config.stop_signal;
     if (o.stop_timeout) c.stop_timeout = *o.stop_timeout;
     c.auto_remove = o.auto_remove;
     c.stdin = o.interactive;
@@ -106,6 +148,22 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o) {
     c.runtime = ctx.runtime_name;
     c.create_command = o.create_command;
     return c;
+}
+
+// User and environment need the rootfs in place (names come from its /etc/passwd).
+void set_user_and_env(ContainerConfig& c, const CreateOptions& o, const ImageInfo* img) {
+    auto user = resolve_user(c.rootfs, c.user);
+    c.uid = user.uid;
+    c.gid = user.gid;
+    std::vector<std::string> env = {kDefaultPath};
+    if (img) env = merge_env(env, img->config.config.env);
+    env = merge_env(env, {"container=conman", "HOSTNAME=" + c.hostname});
+    bool has_home = false;
+    for (auto& e : env) has_home |= e.rfind("HOME=", 0) == 0;
+    if (!has_home) env.push_back("HOME=" + user.home);
+    if (o.tty) env = merge_env(env, {"TERM=xterm"});
+    for (auto& f : o.env_files) env = merge_env(env, parse_env_file(read_file(f), f));
+    c.env = merge_env(env, o.env);
 }
 
 std::string hosts_content(const ContainerConfig& c) {
@@ -278,6 +336,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     a.stdin = cfg.stdin;
     a.terminal = cfg.tty;
     a.start = lo.start;
+    prepare_rootfs(ctx, cfg);  // after a reboot an image rootfs needs mounting again
     if (cfg.auto_remove) {
         a.exit_command = {ctx.self_exe};
         auto g = ctx.global_args();
@@ -306,8 +365,10 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
 Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptions lo) {
     if (!o.cidfile.empty() && path_exists(o.cidfile))
         fail(ErrorKind::Conflict, "container id file {} exists: another container may use it; remove it first", o.cidfile);
-    ContainerConfig cfg = build_config(ctx, o);
     ctx.require_runtime();
+    std::optional<ImageInfo> img = load_image(ctx, o);
+    ContainerConfig cfg = build_config(ctx, o, img ? &*img : nullptr);
+    if (!img) set_user_and_env(cfg, o, nullptr);
     Store store(ctx);
     if (o.replace && !cfg.name.empty()) {
         if (auto old = store.id_for_name(cfg.name)) remove_container(ctx, *old, true, std::nullopt);
@@ -321,6 +382,12 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         write_all(fd.get(), cfg.id);
     }
     mkdir_p(store.dir(cfg.id));
+    if (img) {
+        if (!ImageStore(ctx).by_id(img->record.id))
+            fail(ErrorKind::NotFound, "image {} was removed while the container was being created", o.target);
+        prepare_rootfs(ctx, cfg);
+        set_user_and_env(cfg, o, &*img);
+    }
     write_bundle(store, cfg, o);
     Container c;
     c.config = cfg;

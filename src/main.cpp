@@ -18,6 +18,8 @@ constexpr cli::Register kCommands[] = {
     cli::register_inspect, cli::register_logs,  cli::register_stop,  cli::register_kill,
     cli::register_rm,     cli::register_wait,   cli::register_rename, cli::register_version,
     cli::register_info,   cli::register_container, cli::register_attach, cli::register_exec,
+    cli::register_pull,   cli::register_images, cli::register_rmi,   cli::register_tag,
+    cli::register_untag,  cli::register_image,
 };
 
 // The first word that is not a global option or its value, if any.

@@ -5,6 +5,7 @@
 #include <climits>
 #include <unistd.h>
 
+#include "conman/container_rootfs.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
@@ -164,6 +165,10 @@ void Store::clear_run_state(const std::string& id) const {
 }
 
 void Store::remove(const Container& c) const {
+    // Never descend into a mounted rootfs: unmount first.
+    release_rootfs(dir(c.config.id));
+    if (is_mount_point(dir(c.config.id) + "/merged"))
+        fail(ErrorKind::System, "container {}: its rootfs is still mounted", c.config.id);
     release_name(c.config.name, c.config.id);
     remove_all(socket_dir(c.config.id));
     remove_all(dir(c.config.id));

@@ -9,6 +9,7 @@
 
 #include "conman/context.hpp"
 #include "conman/engine.hpp"
+#include "conman/image_pull.hpp"
 #include "conman/store.hpp"
 #include "conman/terminal.hpp"
 
@@ -62,6 +63,13 @@ struct AttachOutcome {
 // Relays an attached session until it exits (its exit code) or the user
 // detaches; the terminal is restored on every path.
 AttachOutcome relay_session(const Context& ctx, const std::string& id, ShimConnection& conn, const AttachIo& io);
+// Renders rows with a --format value: "table ..." (aligned, with a header
+// from header_for, falling back to podman's field names) or a template.
+std::string render_rows(const std::string& format, const std::vector<nlohmann::json>& rows,
+                        std::string (*header_for)(std::string_view));
+// Pull flags shared by pull, run and create.
+void add_pull_flags(CLI::App* cmd, PullOptions& o, std::string& tls_verify);
+void finish_pull_flags(PullOptions& o, const std::string& tls_verify);
 // Adds --detach-keys to cmd.
 void add_detach_keys_flag(CLI::App* cmd, std::string& keys);
 
@@ -81,5 +89,11 @@ CLI::App* register_info(CLI::App& parent, State& st);
 CLI::App* register_container(CLI::App& parent, State& st);
 CLI::App* register_attach(CLI::App& parent, State& st);
 CLI::App* register_exec(CLI::App& parent, State& st);
+CLI::App* register_pull(CLI::App& parent, State& st);
+CLI::App* register_images(CLI::App& parent, State& st);
+CLI::App* register_rmi(CLI::App& parent, State& st);
+CLI::App* register_tag(CLI::App& parent, State& st);
+CLI::App* register_untag(CLI::App& parent, State& st);
+CLI::App* register_image(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

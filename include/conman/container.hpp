@@ -16,6 +16,7 @@ struct ContainerConfig {
     std::string name;
     int64_t created = 0;  // ns since the epoch
     std::string image;    // image reference, "" when run from --rootfs
+    std::string image_id; // image ID (config digest hex), "" for --rootfs
     std::string rootfs;   // absolute path of the root filesystem
     std::vector<std::string> entrypoint;  // as the user gave it
     std::vector<std::string> cmd;         // as the user gave it
@@ -58,7 +59,7 @@ struct Container {
     bool running() const { return state.status == kRunning; }
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, rootfs, entrypoint, cmd,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
                                                 create_command)

@@ -8,6 +8,7 @@
 
 #include "conman/container.hpp"
 #include "conman/context.hpp"
+#include "conman/image_pull.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
 #include "conman/store.hpp"
@@ -24,6 +25,9 @@ struct CreateOptions {
     std::string hostname;
     std::optional<std::string> entrypoint;
     bool rootfs_mode = false;      // --rootfs: target is a directory
+    std::string pull_policy = "missing";  // --pull
+    std::string tls_verify;               // --tls-verify as typed ("" = unset)
+    PullOptions pull;
     std::string target;            // image reference or rootfs dir
     std::vector<std::string> cmd;  // after the target
     std::vector<std::string> labels;  // KEY=VALUE

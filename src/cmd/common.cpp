@@ -9,6 +9,8 @@
 #include "conman/runtime.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/store.hpp"
+#include "conman/table.hpp"
+#include "conman/template.hpp"
 
 namespace conman::cli {
 
@@ -22,6 +24,11 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--hostname", o.hostname, "Container host name");
     cmd->add_option("--entrypoint", o.entrypoint, "Override the entrypoint (string or JSON array)");
     cmd->add_flag("--rootfs", o.rootfs_mode, "The first argument is a root filesystem directory, not an image");
+    cmd->add_option("--pull", o.pull_policy, "Pull policy: missing (default), always, never, newer");
+    cmd->add_option("--tls-verify", o.tls_verify, "Require HTTPS and verify certificates (true/false)")
+        ->check(CLI::IsMember({"true", "false"}));
+    cmd->add_option("--authfile", o.pull.authfile, "Path of the auth file");
+    cmd->add_option("--platform", o.pull.platform, "Platform to pull: os/arch[/variant]");
     cmd->add_option("-l,--label", o.labels, "Set a label (KEY=VALUE)")->allow_extra_args(false);
     cmd->add_option("--cidfile", o.cidfile, "Write the container ID to this file");
     cmd->add_flag("--replace", o.replace, "Replace an existing container with the same name");
@@ -37,6 +44,8 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
 void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st) {
     if (rest.empty()) fail(ErrorKind::Usage, "{}", o.rootfs_mode ? "--rootfs needs a directory argument" : "an image or --rootfs DIR is required");
     o.target = rest[0];
+    finish_pull_flags(o.pull, o.tls_verify);
+    parse_pull_policy(o.pull_policy);
     o.cmd.assign(rest.begin() + 1, rest.end());
     o.create_command = st.argv;
     if (o.tty) {
@@ -74,6 +83,21 @@ void report(State& st, const std::exception& e) {
     std::cerr << "conman: " << e.what() << "\n";
     st.exit_code = 125;
     if (auto* ce = dynamic_cast<const Error*>(&e)) st.exit_code = ce->exit_code();
+}
+
+std::string render_rows(const std::string& format, const std::vector<nlohmann::json>& rows,
+                        std::string (*header_for)(std::string_view)) {
+    bool table = is_table(format);
+    Template t = Template::parse(unescape_format(table ? strip_table(format) : format));
+    std::string out;
+    if (!table) {
+        for (auto& r : rows) out += t.render(r) + "\n";
+        return out;
+    }
+    Table tab;
+    tab.add_row(split_tabbed(t.render_header(header_for)));
+    for (auto& r : rows) tab.add_row(split_tabbed(t.render(r)));
+    return tab.render();
 }
 
 void add_detach_keys_flag(CLI::App* cmd, std::string& keys) {

@@ -69,21 +69,6 @@ std::map<std::string, std::vector<std::string>> parse_filters(const std::vector<
     return out;
 }
 
-std::string render_rows(const std::string& format, const std::vector<nlohmann::json>& rows) {
-    bool table = is_table(format);
-    std::string body = unescape_format(table ? strip_table(format) : format);
-    Template t = Template::parse(body);
-    if (!table) {
-        std::string out;
-        for (auto& r : rows) out += t.render(r) + "\n";
-        return out;
-    }
-    Table tab;
-    tab.add_row(split_tabbed(t.render_header(header_for)));
-    for (auto& r : rows) tab.add_row(split_tabbed(t.render(r)));
-    return tab.render();
-}
-
 }  // namespace
 
 CLI::App* register_ps(CLI::App& parent, State& st) {
@@ -121,7 +106,7 @@ CLI::App* register_ps(CLI::App& parent, State& st) {
             std::vector<nlohmann::json> rows;
             for (auto& c : list) rows.push_back(ps_template_data(c, now, f->no_trunc));
             std::string format = f->format.empty() || f->format == "table" ? kDefaultFormat : f->format;
-            out = render_rows(format, rows);
+            out = render_rows(format, rows, header_for);
         }
         std::cout << out;
     });

@@ -1,0 +1,284 @@
+// pull: see image_pull.hpp. Downloads and unpacking run without any lock;
+// only the final commit (renames and the record) takes the store lock, so
+// two concurrent pulls of one image both succeed and store it once.
+#include "conman/image_pull.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+#include "conman/auth_file.hpp"
+#include "conman/digest.hpp"
+#include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "conman/image_ref.hpp"
+#include "conman/layer.hpp"
+#include "conman/manifest.hpp"
+#include "conman/names.hpp"
+#include "conman/registries_conf.hpp"
+#include "conman/registry.hpp"
+#include "conman/timeutil.hpp"
+
+namespace conman {
+
+namespace {
+
+constexpr size_t kParallelLayers = 4;
+
+// Progress lines: one line per event (podman's wording), never a bar when
+// the output is not a terminal.
+class Progress {
+public:
+    explicit Progress(const PullOptions& o) : fd_(o.quiet ? -1 : o.progress_fd) {}
+    void line(const std::string& s) {
+        if (fd_ < 0) return;
+        std::lock_guard<std::mutex> g(mu_);
+        try_write_all(fd_, s + "\n");
+    }
+
+private:
+    int fd_;
+    std::mutex mu_;
+};
+
+struct Fetched {
+    ImageRef ref;
+    std::string repo_digest;  // digest of what the tag pointed at (index or manifest)
+    std::string manifest_digest, manifest_media_type, manifest_body;
+    Manifest manifest;
+    ImageConfig config;
+    std::string config_body;
+};
+
+RegistryOptions registry_options(const ImageRef& ref, const RegistriesConf& conf, const PullOptions& o) {
+    RegistryOptions ro;
+    bool insecure = conf.insecure(ref.name());
+    ro.tls_verify = o.tls_verify.value_or(!insecure);
+    ro.insecure = insecure || (o.tls_verify && !*o.tls_verify);
+    AuthFile auth(o.authfile.empty() ? AuthFile::default_path() : o.authfile);
+    ro.creds = auth.get(ref.registry, ref.repository);
+    return ro;
+}
+
+Fetched fetch_manifest_and_config(RegistryClient& client, const ImageRef& ref, const Platform& want) {
+    Fetched f;
+    f.ref = ref;
+    auto top = client.get_manifest(ref.digest.empty() ? ref.tag : ref.digest);
+    f.repo_digest = top.digest;
+    auto parsed = parse_manifest(top.body, top.content_type);
+    if (parsed.is_index) {
+        const Descriptor* d = select_platform(parsed.index, want);
+        if (!d) fail(ErrorKind::NotFound, "{}: no image in the manifest list for platform {}", ref.string(), want.string());
+        top = client.get_manifest(d->digest);
+        if (top.digest != d->digest)
+            fail(ErrorKind::System, "{}: manifest digest mismatch: want {}, got {}", ref.string(), d->digest, top.digest);
+        parsed = parse_manifest(top.body, top.content_type);
+        if (parsed.is_index) fail(ErrorKind::Usage, "{}: nested manifest lists are not supported", ref.string());
+    }
+    f.manifest = parsed.manifest;
+    f.manifest_digest = top.digest;
+    f.manifest_media_type = parsed.manifest.media_type;
+    f.manifest_body = top.body;
+    f.config_body = client.get_blob_small(f.manifest.config.digest, f.manifest.config.size);
+    f.config = parse_image_config(f.config_body);
+    if (f.config.diff_ids.size() != f.manifest.layers.size())
+        fail(ErrorKind::Usage, "{}: the config lists {} diff_ids for {} layers", ref.string(), f.config.diff_ids.size(),
+             f.manifest.layers.size());
+    return f;
+}
+
+struct StagedLayer {
+    size_t index = 0;
+    std::string chain_id, blob_tmp, dir_tmp;  // dir_tmp holds diff/
+    int64_t size = 0;
+};
+
+// Downloads and unpacks the layers the store lacks, kParallelLayers at a time.
+std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& store, const Fetched& f,
+                                      const std::string& staging, Progress& progress) {
+    std::vector<StagedLayer> todo;
+    for (size_t i = 0; i < f.manifest.layers.size(); ++i) {
+        std::string chain = chain_id(f.config.diff_ids, i + 1);
+        const auto& d = f.manifest.layers[i];
+        if (store.has_layer(chain) && store.has_blob(d.digest)) {
+            progress.line(fmt::format("Copying blob {} skipped: already exists", short_id(digest_hex(d.digest))));
+            continue;
+        }
+        todo.push_back({i, chain, fmt::format("{}/blob-{}", staging, i), fmt::format("{}/layer-{}", staging, i), 0});
+    }
+    std::atomic<size_t> next{0};
+    std::mutex err_mu;
+    std::exception_ptr first_error;
+    auto worker = [&] {
+        for (;;) {
+            size_t k = next++;
+            if (k >= todo.size()) return;
+            {
+                std::lock_guard<std::mutex> g(err_mu);
+                if (first_error) return;
+            }
+            StagedLayer& s = todo[k];
+            const auto& d = f.manifest.layers[s.index];
+            try {
+                client.fetch_blob(d.digest, d.size, s.blob_tmp);
+                mkdir_p(s.dir_tmp + "/diff", 0755);
+                s.size = extract_layer(s.blob_tmp, s.dir_tmp + "/diff", f.config.diff_ids[s.index]).size;
+                progress.line(fmt::format("Copying blob {} done", short_id(digest_hex(d.digest))));
+            } catch (const Error& e) {
+                // Name the layer by its digest, not by our staging path.
+                std::string msg = e.what();
+                for (auto pos = msg.find(s.blob_tmp); pos != std::string::npos; pos = msg.find(s.blob_tmp))
+                    msg.replace(pos, s.blob_tmp.size(), d.digest);
+                std::lock_guard<std::mutex> g(err_mu);
+                if (!first_error) first_error = std::make_exception_ptr(Error(e.kind(), msg, e.err_no()));
+            } catch (...) {
+                std::lock_guard<std::mutex> g(err_mu);
+                if (!first_error) first_error = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < std::min(kParallelLayers, todo.size()); ++t) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (first_error) std::rethrow_exception(first_error);
+    return todo;
+}
+
+std::string short_link_name() {
+    // 26 random characters, as short as overlay's page-sized option string needs.
+    std::string id = new_container_id();
+    return id.substr(0, 26);
+}
+
+void commit_layer(const ImageStore& store, const StagedLayer& s) {
+    if (store.has_layer(s.chain_id)) return;  // a concurrent pull got there first
+    std::string dir = store.layer_dir(s.chain_id);
+    remove_all(dir);  // a half layer from a crash before the rename below never has diff/
+    std::string link = short_link_name();
+    atomic_write(s.dir_tmp + "/link", link, 0644, false);
+    atomic_write(s.dir_tmp + "/size", std::to_string(s.size), 0644, false);
+    if (::symlink(("../layers/" + digest_hex(s.chain_id) + "/diff").c_str(), (store.links_dir() + "/" + link).c_str()) < 0)
+        throw_sys(errno, "link layer {}", s.chain_id);
+    if (::rename(s.dir_tmp.c_str(), dir.c_str()) < 0) throw_sys(errno, "commit layer {}", s.chain_id);
+}
+
+void commit_blob(const ImageStore& store, const std::string& digest, const std::string& tmp_path) {
+    if (store.has_blob(digest)) return;
+    if (::rename(tmp_path.c_str(), store.blob_path(digest).c_str()) < 0) throw_sys(errno, "commit blob {}", digest);
+}
+
+void store_small_blob(const ImageStore& store, const std::string& digest, const std::string& body) {
+    if (!store.has_blob(digest)) atomic_write(store.blob_path(digest), body, 0644);
+}
+
+ImageRecord commit_image(const ImageStore& store, const Fetched& f, const std::vector<StagedLayer>& staged) {
+    FileLock lock = store.lock();
+    for (auto& s : staged) {
+        commit_layer(store, s);
+        commit_blob(store, f.manifest.layers[s.index].digest, s.blob_tmp);
+    }
+    store_small_blob(store, f.manifest.config.digest, f.config_body);
+    store_small_blob(store, f.manifest_digest, f.manifest_body);
+    ImageRecord r = store.by_id(digest_hex(f.manifest.config.digest)).value_or(ImageRecord{});
+    r.id = digest_hex(f.manifest.config.digest);
+    r.manifest_digest = f.manifest_digest;
+    r.manifest_media_type = f.manifest_media_type;
+    r.config_digest = f.manifest.config.digest;
+    r.diff_ids = f.config.diff_ids;
+    r.chain_ids.clear();
+    r.layer_blobs.clear();
+    r.size = 0;
+    for (size_t i = 0; i < f.manifest.layers.size(); ++i) {
+        r.chain_ids.push_back(chain_id(f.config.diff_ids, i + 1));
+        const auto& d = f.manifest.layers[i];
+        r.layer_blobs.push_back({d.digest, d.media_type, d.size});
+    }
+    for (auto& c : r.chain_ids) {
+        auto sz = read_file_if_exists(store.layer_dir(c) + "/size");
+        r.size += sz ? std::atoll(sz->c_str()) : 0;
+    }
+    r.created = f.config.created;
+    if (!r.pulled) r.pulled = now_ns();
+    std::string repo_digest = f.ref.name() + "@" + f.repo_digest;
+    if (std::find(r.digests.begin(), r.digests.end(), repo_digest) == r.digests.end()) r.digests.push_back(repo_digest);
+    store.save(r);
+    // Pulled by tag: the name moves to this image. By digest only: no name.
+    if (!f.ref.tag.empty() && f.ref.digest.empty()) store.assign_name(f.ref.string(), r.id);
+    return *store.by_id(r.id);
+}
+
+ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const RegistriesConf& conf, const PullOptions& o,
+                     Progress& progress) {
+    if (conf.blocked(ref.name())) fail(ErrorKind::Usage, "{}: registry {} is blocked in registries.conf", ref.string(), ref.registry);
+    RegistryClient client(ref.api_host(), ref.repository, registry_options(ref, conf, o));
+    Platform want = o.platform.empty() ? host_platform() : parse_platform(o.platform);
+    Fetched f = fetch_manifest_and_config(client, ref, want);
+    progress.line("Getting image source signatures");
+    std::string staging = store.make_tmp("pull");
+    try {
+        auto staged = stage_layers(client, store, f, staging, progress);
+        progress.line(fmt::format("Copying config {} done", short_id(digest_hex(f.manifest.config.digest))));
+        progress.line("Writing manifest to image destination");
+        ImageRecord r = commit_image(store, f, staged);
+        remove_all(staging);
+        return r;
+    } catch (...) {
+        try {
+            remove_all(staging);
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+}  // namespace
+
+ImageRecord pull_image(const Context& ctx, const std::string& input, const PullOptions& o) {
+    ImageStore store(ctx);
+    store.clean_tmp(24 * 3600);
+    RegistriesConf conf = load_registries_conf();
+    Progress progress(o);
+    auto candidates = conf.candidates(input);
+    std::string errors;
+    for (const auto& ref : candidates) {
+        progress.line(fmt::format("Trying to pull {}...", ref.string()));
+        try {
+            return pull_ref(store, ref, conf, o, progress);
+        } catch (const Error& e) {
+            // A short name tries the next registry only when this one lacks it.
+            if (candidates.size() == 1 || e.kind() != ErrorKind::NotFound) throw e.prefixed("pulling " + ref.string());
+            errors += fmt::format("{}{}: {}", errors.empty() ? "" : "; ", ref.string(), e.what());
+        }
+    }
+    fail(ErrorKind::NotFound, "pulling {}: not found in any registry: {}", input, errors);
+}
+
+PullPolicy parse_pull_policy(const std::string& s) {
+    if (s == "missing" || s == "ifmissing" || s == "ifnotpresent") return PullPolicy::Missing;
+    if (s == "always" || s == "true") return PullPolicy::Always;
+    if (s == "never" || s == "false") return PullPolicy::Never;
+    if (s == "newer" || s == "ifnewer") return PullPolicy::Newer;
+    fail(ErrorKind::Usage, "invalid --pull policy \"{}\": use missing, always, never or newer", s);
+}
+
+ImageRecord ensure_image(const Context& ctx, const std::string& ref, PullPolicy policy, const PullOptions& o) {
+    ImageStore store(ctx);
+    auto local = store.find(ref);
+    if (policy == PullPolicy::Never) {
+        if (!local) fail(ErrorKind::NotFound, "{}: image not known locally and --pull=never", ref);
+        return *local;
+    }
+    if (local && policy == PullPolicy::Missing) return *local;
+    if (local && policy == PullPolicy::Newer && looks_like_image_id(ref)) return *local;
+    try {
+        return pull_image(ctx, ref, o);
+    } catch (const Error&) {
+        if (local && policy == PullPolicy::Newer) return *local;  // registry unreachable: keep ours
+        throw;
+    }
+}
+
+}  // namespace conman
