@@ -1,5 +1,7 @@
 #include "conman/registries_conf.hpp"
 
+#include "conman/utf8.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,8 +244,8 @@ private:
         case 'r': out += '\r'; return;
         case '"': out += '"'; return;
         case '\\': out += '\\'; return;
-        case 'u': append_utf8(out, parse_hex(4)); return;
-        case 'U': append_utf8(out, parse_hex(8)); return;
+        case 'u': utf8_append(out, parse_hex(4)); return;
+        case 'U': utf8_append(out, parse_hex(8)); return;
         default: error("invalid escape \"\\{}\" in string", e);
         }
     }
@@ -259,24 +261,6 @@ private:
         }
         if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) error("invalid unicode escape in string");
         return v;
-    }
-
-    static void append_utf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
     }
 };
 

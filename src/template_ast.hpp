@@ -2,6 +2,7 @@
 // value helpers and the function table. Nodes own their children by value;
 // a parsed tree is never modified after parse_tree() returns.
 #pragma once
+#include "conman/utf8.hpp"
 #include "conman/error.hpp"
 
 #include <fmt/format.h>
@@ -86,7 +87,6 @@ std::string go_quote(std::string_view s, char q = '"');  // strconv.Quote
 std::string go_sprintf(std::string_view format, const std::vector<json>& args);
 // Decodes one UTF-8 sequence at s[i]; an invalid byte yields U+FFFD, length 1.
 size_t utf8_decode(std::string_view s, size_t i, char32_t& cp, bool* bad = nullptr);
-void utf8_append(std::string& out, char32_t cp);
 size_t rune_count(std::string_view s);
 
 // ---- functions ----------------------------------------------------------
