@@ -55,9 +55,10 @@ struct Fetched {
 
 RegistryOptions registry_options(const ImageRef& ref, const RegistriesConf& conf, const PullOptions& o) {
     RegistryOptions ro;
-    bool insecure = conf.insecure(ref.name());
-    ro.tls_verify = o.tls_verify.value_or(!insecure);
-    ro.insecure = insecure || (o.tls_verify && !*o.tls_verify);
+    // --tls-verify, when given, overrides registries.conf's insecure flag.
+    bool insecure = o.tls_verify ? !*o.tls_verify : conf.insecure(ref.name());
+    ro.tls_verify = !insecure;
+    ro.insecure = insecure;
     AuthFile auth(o.authfile.empty() ? AuthFile::default_path() : o.authfile);
     ro.creds = auth.get(ref.registry, ref.repository);
     return ro;
