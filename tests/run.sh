@@ -17,7 +17,7 @@ build/tests/unit/unit-tests -r compact >"$log" 2>&1
 unit_rc=$?
 # Catch2 v2's compact reporter ends with "Passed all N test cases ..." or
 # "Failed M test cases, failed K assertions."; the listing gives the total.
-summary=$(tail -n 1 "$log")
+summary=$(grep -E "^(Passed|Failed)" "$log" | tail -n 1)
 total=$(build/tests/unit/unit-tests --list-test-names-only 2>/dev/null | grep -c .)
 if [ $unit_rc -eq 0 ]; then
     passed=$((passed + total))
