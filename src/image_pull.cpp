@@ -1,4 +1,5 @@
-// pull: see image_pull.hpp. Downloads and unpacking run without any lock;
+// pull: see image_pull.hpp. This file is part of the image module
+// (libconman-image.so), loaded only when a pull is needed. Downloads and unpacking run without any lock;
 // only the final commit (renames and the record) takes the store lock, so
 // two concurrent pulls of one image both succeed and store it once.
 #include "conman/image_pull.hpp"
@@ -237,7 +238,7 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
 
 }  // namespace
 
-ImageRecord pull_image(const Context& ctx, const std::string& input, const PullOptions& o) {
+ImageRecord pull_image_here(const Context& ctx, const std::string& input, const PullOptions& o) {
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
     RegistriesConf conf = load_registries_conf();
@@ -257,29 +258,20 @@ ImageRecord pull_image(const Context& ctx, const std::string& input, const PullO
     fail(ErrorKind::NotFound, "pulling {}: not found in any registry: {}", input, errors);
 }
 
-PullPolicy parse_pull_policy(const std::string& s) {
-    if (s == "missing" || s == "ifmissing" || s == "ifnotpresent") return PullPolicy::Missing;
-    if (s == "always" || s == "true") return PullPolicy::Always;
-    if (s == "never" || s == "false") return PullPolicy::Never;
-    if (s == "newer" || s == "ifnewer") return PullPolicy::Newer;
-    fail(ErrorKind::Usage, "invalid --pull policy \"{}\": use missing, always, never or newer", s);
-}
-
-ImageRecord ensure_image(const Context& ctx, const std::string& ref, PullPolicy policy, const PullOptions& o) {
-    ImageStore store(ctx);
-    auto local = store.find(ref);
-    if (policy == PullPolicy::Never) {
-        if (!local) fail(ErrorKind::NotFound, "{}: image not known locally and --pull=never", ref);
-        return *local;
-    }
-    if (local && policy == PullPolicy::Missing) return *local;
-    if (local && policy == PullPolicy::Newer && looks_like_image_id(ref)) return *local;
+// The module's entry point (see image_module.hpp): no exception crosses it.
+extern "C" int conman_image_pull_v1(const Context* ctx, const std::string* input, const PullOptions* o,
+                                    ImageRecord* out, std::string* error, int* kind) {
     try {
-        return pull_image(ctx, ref, o);
-    } catch (const Error&) {
-        if (local && policy == PullPolicy::Newer) return *local;  // registry unreachable: keep ours
-        throw;
+        *out = pull_image_here(*ctx, *input, *o);
+        return 0;
+    } catch (const Error& e) {
+        *error = e.what();
+        *kind = static_cast<int>(e.kind());
+    } catch (const std::exception& e) {
+        *error = e.what();
+        *kind = static_cast<int>(ErrorKind::System);
     }
+    return -1;
 }
 
 }  // namespace conman

@@ -21,7 +21,10 @@ struct PullOptions {
 };
 
 // Pulls input (a name, short name or name@digest) and returns its record.
+// Runs in the image module, loaded on first use (image_pull_loader.cpp).
 ImageRecord pull_image(const Context& ctx, const std::string& input, const PullOptions& o);
+// The same, in this process's own copy of the pull code (module and tests).
+ImageRecord pull_image_here(const Context& ctx, const std::string& input, const PullOptions& o);
 
 // --pull policies for run/create.
 enum class PullPolicy { Missing, Always, Never, Newer };
