@@ -14,7 +14,7 @@ rootfs=$work/rootfs
 bash scripts/mkrootfs.sh "$rootfs"
 CM="$PWD/build/conman --root $work/root --runroot /run/cmb.$$"
 # podman's default rlimits exceed what this host allows: give it small ones.
-PM="podman --root $work/podman --runroot /run/pmb.$$ --cgroup-manager cgroupfs --events-backend none"
+PM="podman --runtime runc --root $work/podman --runroot /run/pmb.$$ --cgroup-manager cgroupfs --events-backend none"
 PMRUN="--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 bundle=$work/bundle
 mkdir -p "$bundle"

@@ -53,7 +53,10 @@ void Shim::finish() {
     err_r_.reset();
     restore_oom_score();
     run_bounded(delete_argv(), kDeleteTimeoutMs);
-    if (!args_.exit_command.empty()) run_bounded(args_.exit_command, kExitCommandTimeoutMs);
+    // The exit command removes the container (--rm). A foreground `conman
+    // run --rm` usually did that already on the Exit packet: when the bundle
+    // is gone there is nothing left to clean, so spare a conman process.
+    if (!args_.exit_command.empty() && path_exists(args_.bundle)) run_bounded(args_.exit_command, kExitCommandTimeoutMs);
     reaper_.reap_all();
     server_->serve_pending(*this);
     server_->flush(kLastFlushMs);
