@@ -15,6 +15,7 @@
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
+#include "conman/image_module.hpp"
 #include "conman/image_ref.hpp"
 #include "conman/layer.hpp"
 #include "conman/manifest.hpp"
@@ -259,19 +260,7 @@ ImageRecord pull_image_here(const Context& ctx, const std::string& input, const 
 }
 
 // The module's entry point (see image_module.hpp): no exception crosses it.
-extern "C" int conman_image_pull_v1(const Context* ctx, const std::string* input, const PullOptions* o,
-                                    ImageRecord* out, std::string* error, int* kind) {
-    try {
-        *out = pull_image_here(*ctx, *input, *o);
-        return 0;
-    } catch (const Error& e) {
-        *error = e.what();
-        *kind = static_cast<int>(e.kind());
-    } catch (const std::exception& e) {
-        *error = e.what();
-        *kind = static_cast<int>(ErrorKind::System);
-    }
-    return -1;
-}
-
 }  // namespace conman
+
+CONMAN_IMAGE_ENTRY(conman_image_pull_v1, conman::PullRequest, conman::ImageRecord,
+                   out = conman::pull_image_here(ctx, in.input, in.options))

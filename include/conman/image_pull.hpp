@@ -20,6 +20,12 @@ struct PullOptions {
     int progress_fd = 2;             // where progress goes
 };
 
+// What crosses into the image module for a pull.
+struct PullRequest {
+    std::string input;
+    PullOptions options;
+};
+
 // Pulls input (a name, short name or name@digest) and returns its record.
 // Runs in the image module, loaded on first use (image_pull_loader.cpp).
 ImageRecord pull_image(const Context& ctx, const std::string& input, const PullOptions& o);
