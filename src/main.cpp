@@ -19,7 +19,10 @@ constexpr cli::Register kCommands[] = {
     cli::register_rm,     cli::register_wait,   cli::register_rename, cli::register_version,
     cli::register_info,   cli::register_container, cli::register_attach, cli::register_exec,
     cli::register_pull,   cli::register_images, cli::register_rmi,   cli::register_tag,
-    cli::register_untag,  cli::register_image,
+    cli::register_untag,  cli::register_image,  cli::register_login, cli::register_logout,
+    cli::register_push,   cli::register_load,   cli::register_save,  cli::register_import,
+    cli::register_export, cli::register_commit, cli::register_cp,    cli::register_mount,
+    cli::register_umount, cli::register_history, cli::register_system,
 };
 
 // The first word that is not a global option or its value, if any.

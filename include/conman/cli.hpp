@@ -70,6 +70,17 @@ std::string render_rows(const std::string& format, const std::vector<nlohmann::j
 // Pull flags shared by pull, run and create.
 void add_pull_flags(CLI::App* cmd, PullOptions& o, std::string& tls_verify);
 void finish_pull_flags(PullOptions& o, const std::string& tls_verify);
+// The verbs that image/container groups register again under their names.
+CLI::App* add_push(CLI::App& parent, State& st);
+CLI::App* add_load(CLI::App& parent, State& st);
+CLI::App* add_save(CLI::App& parent, State& st);
+CLI::App* add_import(CLI::App& parent, State& st);
+CLI::App* add_history(CLI::App& parent, State& st);
+CLI::App* add_export(CLI::App& parent, State& st);
+CLI::App* add_commit(CLI::App& parent, State& st);
+CLI::App* add_cp(CLI::App& parent, State& st);
+CLI::App* add_mount(CLI::App& parent, State& st);
+CLI::App* add_umount(CLI::App& parent, State& st);
 // Adds --detach-keys to cmd.
 void add_detach_keys_flag(CLI::App* cmd, std::string& keys);
 
@@ -95,5 +106,18 @@ CLI::App* register_rmi(CLI::App& parent, State& st);
 CLI::App* register_tag(CLI::App& parent, State& st);
 CLI::App* register_untag(CLI::App& parent, State& st);
 CLI::App* register_image(CLI::App& parent, State& st);
+CLI::App* register_login(CLI::App& parent, State& st);
+CLI::App* register_logout(CLI::App& parent, State& st);
+CLI::App* register_push(CLI::App& parent, State& st);
+CLI::App* register_load(CLI::App& parent, State& st);
+CLI::App* register_save(CLI::App& parent, State& st);
+CLI::App* register_import(CLI::App& parent, State& st);
+CLI::App* register_export(CLI::App& parent, State& st);
+CLI::App* register_commit(CLI::App& parent, State& st);
+CLI::App* register_cp(CLI::App& parent, State& st);
+CLI::App* register_mount(CLI::App& parent, State& st);
+CLI::App* register_umount(CLI::App& parent, State& st);
+CLI::App* register_history(CLI::App& parent, State& st);
+CLI::App* register_system(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

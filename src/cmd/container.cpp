@@ -29,7 +29,12 @@ CLI::App* register_container(CLI::App& parent, State& st) {
         }
         cleanup_container(ctx, id, f->rm);
     });
-    return cmd;
+    add_export(*grp, st);
+    add_commit(*grp, st);
+    add_cp(*grp, st);
+    add_mount(*grp, st);
+    add_umount(*grp, st);
+    return grp;
 }
 
 }  // namespace conman::cli

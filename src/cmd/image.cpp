@@ -70,6 +70,11 @@ CLI::App* register_image(CLI::App& parent, State& st) {
     add_rmi(*grp, st, "rm");
     add_tag(*grp, st);
     add_untag(*grp, st);
+    add_push(*grp, st);
+    add_load(*grp, st);
+    add_save(*grp, st);
+    add_import(*grp, st);
+    add_history(*grp, st);
     return grp;
 }
 
