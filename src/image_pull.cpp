@@ -5,16 +5,14 @@
 #include "conman/image_pull.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <mutex>
-#include <thread>
 #include <unistd.h>
 
 #include "conman/auth_file.hpp"
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
+#include "conman/image_commit.hpp"
 #include "conman/image_module.hpp"
 #include "conman/image_ref.hpp"
 #include "conman/layer.hpp"
@@ -93,12 +91,6 @@ Fetched fetch_manifest_and_config(RegistryClient& client, const ImageRef& ref, c
     return f;
 }
 
-struct StagedLayer {
-    size_t index = 0;
-    std::string chain_id, blob_tmp, dir_tmp;  // dir_tmp holds diff/
-    int64_t size = 0;
-};
-
 // Downloads and unpacks the layers the store lacks, kParallelLayers at a time.
 std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& store, const Fetched& f,
                                       const std::string& staging, Progress& progress) {
@@ -112,105 +104,23 @@ std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& 
         }
         todo.push_back({i, chain, fmt::format("{}/blob-{}", staging, i), fmt::format("{}/layer-{}", staging, i), 0});
     }
-    std::atomic<size_t> next{0};
-    std::mutex err_mu;
-    std::exception_ptr first_error;
-    auto worker = [&] {
-        for (;;) {
-            size_t k = next++;
-            if (k >= todo.size()) return;
-            {
-                std::lock_guard<std::mutex> g(err_mu);
-                if (first_error) return;
-            }
-            StagedLayer& s = todo[k];
-            const auto& d = f.manifest.layers[s.index];
-            try {
-                client.fetch_blob(d.digest, d.size, s.blob_tmp);
-                mkdir_p(s.dir_tmp + "/diff", 0755);
-                s.size = extract_layer(s.blob_tmp, s.dir_tmp + "/diff", f.config.diff_ids[s.index]).size;
-                progress.line(fmt::format("Copying blob {} done", short_id(digest_hex(d.digest))));
-            } catch (const Error& e) {
-                // Name the layer by its digest, not by our staging path.
-                std::string msg = e.what();
-                for (auto pos = msg.find(s.blob_tmp); pos != std::string::npos; pos = msg.find(s.blob_tmp))
-                    msg.replace(pos, s.blob_tmp.size(), d.digest);
-                std::lock_guard<std::mutex> g(err_mu);
-                if (!first_error) first_error = std::make_exception_ptr(Error(e.kind(), msg, e.err_no()));
-            } catch (...) {
-                std::lock_guard<std::mutex> g(err_mu);
-                if (!first_error) first_error = std::current_exception();
-            }
+    parallel_for(todo.size(), kParallelLayers, [&](size_t k) {
+        StagedLayer& s = todo[k];
+        const auto& d = f.manifest.layers[s.index];
+        try {
+            client.fetch_blob(d.digest, d.size, s.blob_tmp);
+            mkdir_p(s.dir_tmp + "/diff", 0755);
+            s.size = extract_layer(s.blob_tmp, s.dir_tmp + "/diff", f.config.diff_ids[s.index]).size;
+            progress.line(fmt::format("Copying blob {} done", short_id(digest_hex(d.digest))));
+        } catch (const Error& e) {
+            // Name the layer by its digest, not by our staging path.
+            std::string msg = e.what();
+            for (auto pos = msg.find(s.blob_tmp); pos != std::string::npos; pos = msg.find(s.blob_tmp))
+                msg.replace(pos, s.blob_tmp.size(), d.digest);
+            throw Error(e.kind(), msg, e.err_no());
         }
-    };
-    std::vector<std::thread> threads;
-    for (size_t t = 0; t < std::min(kParallelLayers, todo.size()); ++t) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
-    if (first_error) std::rethrow_exception(first_error);
+    });
     return todo;
-}
-
-std::string short_link_name() {
-    // 26 random characters, as short as overlay's page-sized option string needs.
-    std::string id = new_container_id();
-    return id.substr(0, 26);
-}
-
-void commit_layer(const ImageStore& store, const StagedLayer& s) {
-    if (store.has_layer(s.chain_id)) return;  // a concurrent pull got there first
-    std::string dir = store.layer_dir(s.chain_id);
-    remove_all(dir);  // a half layer from a crash before the rename below never has diff/
-    std::string link = short_link_name();
-    atomic_write(s.dir_tmp + "/link", link, 0644, false);
-    atomic_write(s.dir_tmp + "/size", std::to_string(s.size), 0644, false);
-    if (::symlink(("../layers/" + digest_hex(s.chain_id) + "/diff").c_str(), (store.links_dir() + "/" + link).c_str()) < 0)
-        throw_sys(errno, "link layer {}", s.chain_id);
-    if (::rename(s.dir_tmp.c_str(), dir.c_str()) < 0) throw_sys(errno, "commit layer {}", s.chain_id);
-}
-
-void commit_blob(const ImageStore& store, const std::string& digest, const std::string& tmp_path) {
-    if (store.has_blob(digest)) return;
-    if (::rename(tmp_path.c_str(), store.blob_path(digest).c_str()) < 0) throw_sys(errno, "commit blob {}", digest);
-}
-
-void store_small_blob(const ImageStore& store, const std::string& digest, const std::string& body) {
-    if (!store.has_blob(digest)) atomic_write(store.blob_path(digest), body, 0644);
-}
-
-ImageRecord commit_image(const ImageStore& store, const Fetched& f, const std::vector<StagedLayer>& staged) {
-    FileLock lock = store.lock();
-    for (auto& s : staged) {
-        commit_layer(store, s);
-        commit_blob(store, f.manifest.layers[s.index].digest, s.blob_tmp);
-    }
-    store_small_blob(store, f.manifest.config.digest, f.config_body);
-    store_small_blob(store, f.manifest_digest, f.manifest_body);
-    ImageRecord r = store.by_id(digest_hex(f.manifest.config.digest)).value_or(ImageRecord{});
-    r.id = digest_hex(f.manifest.config.digest);
-    r.manifest_digest = f.manifest_digest;
-    r.manifest_media_type = f.manifest_media_type;
-    r.config_digest = f.manifest.config.digest;
-    r.diff_ids = f.config.diff_ids;
-    r.chain_ids.clear();
-    r.layer_blobs.clear();
-    r.size = 0;
-    for (size_t i = 0; i < f.manifest.layers.size(); ++i) {
-        r.chain_ids.push_back(chain_id(f.config.diff_ids, i + 1));
-        const auto& d = f.manifest.layers[i];
-        r.layer_blobs.push_back({d.digest, d.media_type, d.size});
-    }
-    for (auto& c : r.chain_ids) {
-        auto sz = read_file_if_exists(store.layer_dir(c) + "/size");
-        r.size += sz ? std::atoll(sz->c_str()) : 0;
-    }
-    r.created = f.config.created;
-    if (!r.pulled) r.pulled = now_ns();
-    std::string repo_digest = f.ref.name() + "@" + f.repo_digest;
-    if (std::find(r.digests.begin(), r.digests.end(), repo_digest) == r.digests.end()) r.digests.push_back(repo_digest);
-    store.save(r);
-    // Pulled by tag: the name moves to this image. By digest only: no name.
-    if (!f.ref.tag.empty() && f.ref.digest.empty()) store.assign_name(f.ref.string(), r.id);
-    return *store.by_id(r.id);
 }
 
 ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const RegistriesConf& conf, const PullOptions& o,
@@ -225,7 +135,18 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
         auto staged = stage_layers(client, store, f, staging, progress);
         progress.line(fmt::format("Copying config {} done", short_id(digest_hex(f.manifest.config.digest))));
         progress.line("Writing manifest to image destination");
-        ImageRecord r = commit_image(store, f, staged);
+        StagedImage img;
+        img.manifest_digest = f.manifest_digest;
+        img.manifest_media_type = f.manifest_media_type;
+        img.manifest_body = f.manifest_body;
+        img.manifest = f.manifest;
+        img.config_body = f.config_body;
+        img.config = f.config;
+        img.layers = std::move(staged);
+        img.repo_digest = f.ref.name() + "@" + f.repo_digest;
+        // Pulled by tag: the name moves to this image. By digest only: no name.
+        if (!f.ref.tag.empty() && f.ref.digest.empty()) img.names.push_back(f.ref.string());
+        ImageRecord r = commit_image(store, img);
         remove_all(staging);
         return r;
     } catch (...) {
