@@ -113,6 +113,29 @@ bench stream_i "$(stream "$CM run --rm -i --rootfs $rootfs cat" cm)" \
     "$(stream "$PM run --rm -i $PMRUN --rootfs $rootfs cat" pm)" \
     "$(stream "$RUNC run -b $cbundle rc" rc)"
 
+echo "bench: pull of a 100 MB, 4-layer image from a local registry" >&2
+# Debian's docker-registry on 127.0.0.1 (the test fixture script), the image
+# pushed once with skopeo; every timed pull starts from an empty store.
+reg_dir=$work/registry
+port=$(bash tests/fixtures/registry.sh start "$reg_dir" "$rootfs" | tail -n 1)
+trap 'bash tests/fixtures/registry.sh stop "$reg_dir"; cleanup' EXIT
+python3 bench/mkbigimage.py "$rootfs" "$work/big"
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/big:latest" "docker://127.0.0.1:$port/big:latest"
+img=127.0.0.1:$port/big:latest
+CMP="$PWD/build/conman --root $work/pullroot --runroot /run/cmp.$$"
+bench pull \
+    --prepare "rm -rf $work/pullroot" \
+    --prepare "$(prep pp "$PM rmi -af >/dev/null 2>&1; true")" \
+    --prepare "rm -rf $work/skopeo-oci" \
+    "$CMP pull -q --tls-verify=false $img" \
+    "$PM pull -q --tls-verify=false $img" \
+    "skopeo copy --quiet --src-tls-verify=false docker://$img oci:$work/skopeo-oci:big"
+rm -rf "$work/pullroot" /run/cmp.$$
+echo "bench: run --rm IMAGE true" >&2
+$CM pull -q --tls-verify=false "$img" >/dev/null
+$PM pull -q --tls-verify=false "$img" >/dev/null
+bench run_image "$CM run --rm $img true" "$PM run --rm $PMRUN $img true"
+
 echo "bench: shim memory" >&2
 # smaps_rollup of one idle monitor each: conman-shim vs conmon.
 mem() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r "\t" p}' "/proc/$1/smaps_rollup"; }
@@ -129,12 +152,14 @@ rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     name, cmd, mean, sd = line.rstrip("\n").split("\t")
     tool = ("conman" if "/conman " in cmd or cmd.endswith("stream.cm") else
-            "podman" if cmd.startswith("podman") or cmd.endswith("stream.pm") else "runc")
+            "podman" if cmd.startswith("podman") or cmd.endswith("stream.pm") or "/prep.pp" in cmd else "runc")
     rows.setdefault(name, {})[tool] = (float(mean), float(sd))
 labels = {"run_rm": "run --rm … true", "run_d": "run -d … sleep", "stop": "stop -t 0", "rm": "rm (exited)",
           "ps": "ps -a (100 containers)", "inspect": "inspect", "exec": "exec CTR true",
-          "stream_i": "run -i: 100 MB stdin -> cat -> stdout"}
-print("| operation | conman ms | podman ms | runc ms | podman / conman | conman / runc |")
+          "stream_i": "run -i: 100 MB stdin -> cat -> stdout",
+          "pull": "pull 100 MB, 4 layers (raw peer: skopeo copy to oci:)",
+          "run_image": "run --rm IMAGE true (pulled image, overlay)"}
+print("| operation | conman ms | podman ms | runc/skopeo ms | podman / conman | conman / raw peer |")
 print("|---|---|---|---|---|---|")
 for name, t in rows.items():
     c = t.get("conman"); p = t.get("podman"); r = t.get("runc")
@@ -158,8 +183,10 @@ if [ "$update_docs" = 1 ]; then
         echo
         echo "Latest figures from \`bash bench/run.sh --update-docs\` ($(date -u +%Y-%m-%d), $(nproc) cores,"
         echo "$(uname -r), runc $(runc --version | awk 'NR==1{print $3}'), podman $(podman --version | awk '{print $3}'),"
+        echo "skopeo $(skopeo --version | awk '{print $3}'),"
         echo "conmon $(conmon --version | awk 'NR==1{print $3}')). podman runs with \`--network none\` and small"
-        echo "ulimits (this host refuses its defaults); runc is \`runc run\` on an equivalent bundle."
+        echo "ulimits (this host refuses its defaults); runc is \`runc run\` on an equivalent bundle; the pull's"
+        echo "raw peer is \`skopeo copy docker://… oci:DIR\` (download and verify, no unpack)."
         echo
         cat "$work/report.md"
         if [ -f docs/performance-notes.md ]; then echo; cat docs/performance-notes.md; fi

@@ -11,11 +11,7 @@
 namespace conman {
 
 std::string storage_driver(const Context& ctx) {
-    if (const char* d = std::getenv("CONMAN_STORAGE_DRIVER"); d && *d) {
-        std::string s = d;
-        if (s != "overlay" && s != "vfs") fail(ErrorKind::Usage, "unknown storage driver \"{}\": use overlay or vfs", s);
-        return s;
-    }
+    if (!ctx.storage_driver.empty()) return ctx.storage_driver;  // checked by make_context
     ImageStore store(ctx);
     return overlay_supported(store.tmp_dir()) ? "overlay" : "vfs";
 }

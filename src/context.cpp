@@ -70,7 +70,10 @@ std::string find_program(const std::string& name) {
 }
 
 std::vector<std::string> Context::global_args() const {
-    return {"--root", root, "--runroot", runroot, "--runtime", runtime_path.empty() ? runtime_name : runtime_path};
+    std::vector<std::string> args = {"--root", root, "--runroot", runroot, "--runtime",
+                                     runtime_path.empty() ? runtime_name : runtime_path};
+    if (!storage_driver.empty()) args.insert(args.end(), {"--storage-driver", storage_driver});
+    return args;
 }
 
 const std::string& Context::require_runtime() const {
@@ -88,6 +91,9 @@ Context make_context(const GlobalOptions& g) {
     c.runtime_path = find_program(c.runtime_name);
     c.self_exe = self_exe_path();
     c.shim_path = find_shim(g.shim_path, c.self_exe);
+    c.storage_driver = !g.storage_driver.empty() ? g.storage_driver : env_or("CONMAN_STORAGE_DRIVER", "");
+    if (!c.storage_driver.empty() && c.storage_driver != "overlay" && c.storage_driver != "vfs")
+        fail(ErrorKind::Usage, "unknown storage driver \"{}\": use overlay or vfs", c.storage_driver);
     if (const char* t = std::getenv("CONMAN_LOCK_TIMEOUT_MS")) c.lock_timeout_ms = std::atoi(t);
     return c;
 }

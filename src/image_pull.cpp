@@ -18,6 +18,7 @@
 #include "conman/layer.hpp"
 #include "conman/manifest.hpp"
 #include "conman/names.hpp"
+#include "conman/progress.hpp"
 #include "conman/registries_conf.hpp"
 #include "conman/registry.hpp"
 #include "conman/timeutil.hpp"
@@ -28,21 +29,7 @@ namespace {
 
 constexpr size_t kParallelLayers = 4;
 
-// Progress lines: one line per event (podman's wording), never a bar when
-// the output is not a terminal.
-class Progress {
-public:
-    explicit Progress(const PullOptions& o) : fd_(o.quiet ? -1 : o.progress_fd) {}
-    void line(const std::string& s) {
-        if (fd_ < 0) return;
-        std::lock_guard<std::mutex> g(mu_);
-        try_write_all(fd_, s + "\n");
-    }
-
-private:
-    int fd_;
-    std::mutex mu_;
-};
+std::string blob_label(const std::string& digest) { return "Copying blob " + short_id(digest_hex(digest)); }
 
 struct Fetched {
     ImageRef ref;
@@ -93,13 +80,13 @@ Fetched fetch_manifest_and_config(RegistryClient& client, const ImageRef& ref, c
 
 // Downloads and unpacks the layers the store lacks, kParallelLayers at a time.
 std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& store, const Fetched& f,
-                                      const std::string& staging, Progress& progress) {
+                                      const std::string& staging, TransferProgress& progress) {
     std::vector<StagedLayer> todo;
     for (size_t i = 0; i < f.manifest.layers.size(); ++i) {
         std::string chain = chain_id(f.config.diff_ids, i + 1);
         const auto& d = f.manifest.layers[i];
         if (store.has_layer(chain) && store.has_blob(d.digest)) {
-            progress.line(fmt::format("Copying blob {} skipped: already exists", short_id(digest_hex(d.digest))));
+            progress.finish(progress.add(blob_label(d.digest), d.size), "skipped: already exists");
             continue;
         }
         todo.push_back({i, chain, fmt::format("{}/blob-{}", staging, i), fmt::format("{}/layer-{}", staging, i), 0});
@@ -108,10 +95,12 @@ std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& 
         StagedLayer& s = todo[k];
         const auto& d = f.manifest.layers[s.index];
         try {
-            client.fetch_blob(d.digest, d.size, s.blob_tmp);
+    std::vector<size_t> bars;
+    for (auto& s : todo) bars.push_back(progress.add(blob_label(f.manifest.layers[s.index].digest), f.manifest.layers[s.index].size));
+            client.fetch_blob(d.digest, d.size, s.blob_tmp, [&, k](int64_t done) { progress.update(bars[k], done); });
             mkdir_p(s.dir_tmp + "/diff", 0755);
             s.size = extract_layer(s.blob_tmp, s.dir_tmp + "/diff", f.config.diff_ids[s.index]).size;
-            progress.line(fmt::format("Copying blob {} done", short_id(digest_hex(d.digest))));
+            progress.finish(bars[k], "done");
         } catch (const Error& e) {
             // Name the layer by its digest, not by our staging path.
             std::string msg = e.what();
@@ -124,7 +113,7 @@ std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& 
 }
 
 ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const RegistriesConf& conf, const PullOptions& o,
-                     Progress& progress) {
+                     TransferProgress& progress) {
     if (conf.blocked(ref.name())) fail(ErrorKind::Usage, "{}: registry {} is blocked in registries.conf", ref.string(), ref.registry);
     RegistryClient client(ref.api_host(), ref.repository, registry_options(ref, conf, o));
     Platform want = o.platform.empty() ? host_platform() : parse_platform(o.platform);
@@ -133,7 +122,9 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
     std::string staging = store.make_tmp("pull");
     try {
         auto staged = stage_layers(client, store, f, staging, progress);
-        progress.line(fmt::format("Copying config {} done", short_id(digest_hex(f.manifest.config.digest))));
+        progress.finish(progress.add(fmt::format("Copying config {}", short_id(digest_hex(f.manifest.config.digest))),
+                                     f.manifest.config.size),
+                        "done");
         progress.line("Writing manifest to image destination");
         StagedImage img;
         img.manifest_digest = f.manifest_digest;
@@ -164,7 +155,7 @@ ImageRecord pull_image_here(const Context& ctx, const std::string& input, const 
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
     RegistriesConf conf = load_registries_conf();
-    Progress progress(o);
+    TransferProgress progress(o.quiet ? -1 : o.progress_fd);
     auto candidates = conf.candidates(input);
     std::string errors;
     for (const auto& ref : candidates) {

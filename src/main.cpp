@@ -27,7 +27,7 @@ constexpr cli::Register kCommands[] = {
 
 // The first word that is not a global option or its value, if any.
 std::string first_command_word(int argc, char** argv) {
-    static const std::set<std::string> with_value = {"--root", "--runroot", "--runtime", "--shim-path", "--log-level"};
+    static const std::set<std::string> with_value = {"--root", "--runroot", "--runtime", "--shim-path", "--log-level", "--storage-driver"};
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--") return i + 1 < argc ? argv[i + 1] : "";
@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     app.add_option("--runroot", st.global.runroot, "Volatile state directory (sockets, locks)");
     app.add_option("--runtime", st.global.runtime, "OCI runtime: runc (default), crun or a path");
     app.add_option("--shim-path", st.global.shim_path, "Path to conman-shim");
+    app.add_option("--storage-driver", st.global.storage_driver,
+                   "Storage driver for new containers' image rootfs: overlay or vfs (default: overlay when it works)");
     app.add_option("--log-level", st.global.log_level, "Log level: error, warn, info, debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
     for (auto reg : kCommands) reg(app, st);

@@ -14,6 +14,7 @@ struct GlobalOptions {
     std::string runtime;    // --runtime (name or path)
     std::string shim_path;  // --shim-path
     std::string log_level;  // --log-level
+    std::string storage_driver;  // --storage-driver
 };
 
 struct Context {
@@ -23,6 +24,7 @@ struct Context {
     std::string runtime_path;   // resolved absolute path ("" if not found; checked on use)
     std::string shim_path;      // resolved conman-shim path
     std::string self_exe;       // this conman binary (for the shim's exit command)
+    std::string storage_driver; // --storage-driver or CONMAN_STORAGE_DRIVER; "" = decide by probing
     bool rootless = false;
     int lock_timeout_ms = 60000;
     int create_timeout_ms = 120000;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "conman/cli.hpp"
+#include "conman/container_rootfs.hpp"
+#include "conman/image_store.hpp"
 #include "conman/process.hpp"
 #include "conman/store.hpp"
 #include "conman/template.hpp"
@@ -51,7 +53,8 @@ nlohmann::json info_json(const Context& ctx) {
          {{"graphRoot", ctx.root},
           {"runRoot", ctx.runroot},
           {"containerStore", {{"number", all.size()}, {"running", running}, {"stopped", stopped}, {"paused", 0}, {"created", created}}},
-          {"graphDriverName", "none"}}},
+          {"imageStore", {{"number", ImageStore(ctx).list().size()}}},
+          {"graphDriverName", storage_driver(ctx)}}},
         {"version", {{"Version", CONMAN_VERSION}, {"OsArch", std::string("linux/") + u.machine}}},
     };
 }

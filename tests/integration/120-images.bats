@@ -173,3 +173,18 @@ teardown_file() {
     [ ! -e "$merged" ]
     ! grep -q "$CM_ROOT" /proc/self/mountinfo
 }
+
+@test "pull draws progress bars on a terminal and plain lines through a pipe" {
+    tmux_start p "${CM[*]} pull --tls-verify=false $REG/multi"
+    [ "$(tmux_wait_exit p)" = 0 ]
+    screen=$(tmux_cmd capture-pane -p -t p)
+    # Every layer ends as a full bar with its size; the later lines follow the bars.
+    [ "$(grep -cE '^Copying blob [0-9a-f]{12} \[=+\] [0-9.]+(B|KiB|MiB) / [0-9.]+(B|KiB|MiB)$' <<<"$screen")" -eq 3 ]
+    [[ "$(grep -n 'Copying config' <<<"$screen" | cut -d: -f1)" -gt "$(grep -n 'Copying blob' <<<"$screen" | tail -n 1 | cut -d: -f1)" ]]
+    [[ "$screen" == *"Writing manifest to image destination"* ]]
+    run_conman rmi "$REG/multi"
+    run_conman pull --tls-verify=false "$REG/multi"
+    assert_status 0
+    [[ "$stderr" != *$'\x1b'* ]]
+    [ "$(grep -cE '^Copying blob [0-9a-f]{12} done$' <<<"$stderr")" -eq 3 ]
+}
