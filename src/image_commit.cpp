@@ -47,8 +47,11 @@ void commit_blob(const ImageStore& store, const std::string& digest, const std::
     if (::rename(tmp_path.c_str(), store.blob_path(digest).c_str()) < 0) throw_sys(errno, "commit blob {}", digest);
 }
 
-void store_small_blob(const ImageStore& store, const std::string& digest, const std::string& body) {
-    if (!store.has_blob(digest)) atomic_write(store.blob_path(digest), body, 0644);
+void store_small_blob(const ImageStore& store, const std::string& digest, const std::string& body,
+                      const std::string& staged) {
+    if (store.has_blob(digest)) return;
+    if (!staged.empty()) commit_blob(store, digest, staged);
+    else atomic_write(store.blob_path(digest), body, 0644);
 }
 
 // Copies src to dst (created, 0644) and returns the sha256 digest and size of what was copied.
@@ -111,14 +114,21 @@ void parallel_for(size_t n, size_t threads, const std::function<void(size_t)>& f
     if (first_error) std::rethrow_exception(first_error);
 }
 
+void stage_small_blobs(StagedImage& img, const std::string& staging) {
+    atomic_write(staging + "/config", img.config_body, 0644);
+    img.config_tmp = staging + "/config";
+    atomic_write(staging + "/manifest", img.manifest_body, 0644);
+    img.manifest_tmp = staging + "/manifest";
+}
+
 ImageRecord commit_image(const ImageStore& store, const StagedImage& img) {
     FileLock lock = store.lock();
     for (auto& s : img.layers) {
         commit_layer(store, s);
         commit_blob(store, img.manifest.layers[s.index].digest, s.blob_tmp);
     }
-    store_small_blob(store, img.manifest.config.digest, img.config_body);
-    store_small_blob(store, img.manifest_digest, img.manifest_body);
+    store_small_blob(store, img.manifest.config.digest, img.config_body, img.config_tmp);
+    store_small_blob(store, img.manifest_digest, img.manifest_body, img.manifest_tmp);
     std::string id = digest_hex(img.manifest.config.digest);
     ImageRecord r = store.by_id(id).value_or(ImageRecord{});
     r.id = id;
@@ -143,9 +153,11 @@ ImageRecord commit_image(const ImageStore& store, const StagedImage& img) {
     if (!r.pulled) r.pulled = now_ns();
     if (!img.repo_digest.empty() && std::find(r.digests.begin(), r.digests.end(), img.repo_digest) == r.digests.end())
         r.digests.push_back(img.repo_digest);
-    store.save(r);
+    for (auto& n : img.names)
+        if (std::find(r.names.begin(), r.names.end(), n) == r.names.end()) r.names.push_back(n);
+    store.save(r);  // one durable write; assign_name below only takes the names from other images
     for (auto& n : img.names) store.assign_name(n, r.id);
-    return *store.by_id(r.id);
+    return r;
 }
 
 std::string layer_media_type_of(const std::string& blob_path) {

@@ -5,7 +5,9 @@
 #include "conman/image_pull.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
+#include <thread>
 #include <unistd.h>
 
 #include "conman/auth_file.hpp"
@@ -91,12 +93,12 @@ std::vector<StagedLayer> stage_layers(RegistryClient& client, const ImageStore& 
         }
         todo.push_back({i, chain, fmt::format("{}/blob-{}", staging, i), fmt::format("{}/layer-{}", staging, i), 0});
     }
+    std::vector<size_t> bars;
+    for (auto& s : todo) bars.push_back(progress.add(blob_label(f.manifest.layers[s.index].digest), f.manifest.layers[s.index].size));
     parallel_for(todo.size(), kParallelLayers, [&](size_t k) {
         StagedLayer& s = todo[k];
         const auto& d = f.manifest.layers[s.index];
         try {
-    std::vector<size_t> bars;
-    for (auto& s : todo) bars.push_back(progress.add(blob_label(f.manifest.layers[s.index].digest), f.manifest.layers[s.index].size));
             client.fetch_blob(d.digest, d.size, s.blob_tmp, [&, k](int64_t done) { progress.update(bars[k], done); });
             mkdir_p(s.dir_tmp + "/diff", 0755);
             s.size = extract_layer(s.blob_tmp, s.dir_tmp + "/diff", f.config.diff_ids[s.index]).size;
@@ -121,11 +123,6 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
     progress.line("Getting image source signatures");
     std::string staging = store.make_tmp("pull");
     try {
-        auto staged = stage_layers(client, store, f, staging, progress);
-        progress.finish(progress.add(fmt::format("Copying config {}", short_id(digest_hex(f.manifest.config.digest))),
-                                     f.manifest.config.size),
-                        "done");
-        progress.line("Writing manifest to image destination");
         StagedImage img;
         img.manifest_digest = f.manifest_digest;
         img.manifest_media_type = f.manifest_media_type;
@@ -133,10 +130,32 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
         img.manifest = f.manifest;
         img.config_body = f.config_body;
         img.config = f.config;
-        img.layers = std::move(staged);
         img.repo_digest = f.ref.name() + "@" + f.repo_digest;
         // Pulled by tag: the name moves to this image. By digest only: no name.
         if (!f.ref.tag.empty() && f.ref.digest.empty()) img.names.push_back(f.ref.string());
+        // The small blobs' fsyncs overlap the downloads.
+        std::exception_ptr small_error;
+        std::thread small([&] {
+            try {
+                stage_small_blobs(img, staging);
+            } catch (...) {
+                small_error = std::current_exception();
+            }
+        });
+        std::vector<StagedLayer> staged;
+        try {
+            staged = stage_layers(client, store, f, staging, progress);
+        } catch (...) {
+            small.join();
+            throw;
+        }
+        small.join();
+        if (small_error) std::rethrow_exception(small_error);
+        img.layers = std::move(staged);
+        progress.finish(progress.add(fmt::format("Copying config {}", short_id(digest_hex(f.manifest.config.digest))),
+                                     f.manifest.config.size),
+                        "done");
+        progress.line("Writing manifest to image destination");
         ImageRecord r = commit_image(store, img);
         remove_all(staging);
         return r;

@@ -31,9 +31,17 @@ struct StagedImage {
     std::string config_body;
     ImageConfig config;
     std::vector<StagedLayer> layers;
+    // The config and manifest already written (and synced) into staging by
+    // stage_small_blobs, or "": commit_image then writes them itself.
+    std::string config_tmp, manifest_tmp;
     std::string repo_digest;          // "NAME@sha256:..." added to the record's digests, or ""
     std::vector<std::string> names;   // full names moved to this image
 };
+
+// Writes img's config and manifest into staging and sets config_tmp and
+// manifest_tmp, so that their fsyncs happen off the commit's critical path
+// (run it on a thread while the layers download).
+void stage_small_blobs(StagedImage& img, const std::string& staging);
 
 // Renames the staged layers and blobs into place and writes the record,
 // under the store lock. Layers or blobs that appeared meanwhile are kept.
