@@ -1,6 +1,7 @@
 // create: validate the request, write the record and bundle under the store
 // lock, spawn the shim (which runs `runtime create`), and roll everything
 // back if any step fails, so a failed create leaves nothing behind.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include "conman/manifest.hpp"
 #include "conman/names.hpp"
 #include "conman/rootfs.hpp"
+#include "conman/security.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
@@ -147,6 +149,7 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const I
     c.tty = o.tty;
     c.runtime = ctx.runtime_name;
     c.create_command = o.create_command;
+    apply_security_flags(c, o.security);
     return c;
 }
 
@@ -155,6 +158,12 @@ void set_user_and_env(ContainerConfig& c, const CreateOptions& o, const ImageInf
     auto user = resolve_user(c.rootfs, c.user);
     c.uid = user.uid;
     c.gid = user.gid;
+    c.additional_gids = user.additional_gids;
+    for (auto& g : c.security.group_add) {
+        uint32_t gid = resolve_group(c.rootfs, g);
+        if (std::find(c.additional_gids.begin(), c.additional_gids.end(), gid) == c.additional_gids.end())
+            c.additional_gids.push_back(gid);
+    }
     std::vector<std::string> env = {kDefaultPath};
     if (img) env = merge_env(env, img->config.config.env);
     env = merge_env(env, {"container=conman", "HOSTNAME=" + c.hostname});
@@ -200,7 +209,7 @@ void write_bundle(const Store& store, const ContainerConfig& c, const CreateOpti
     atomic_write(in.hosts_path, hosts_content(c), 0644, false);
     atomic_write(in.hostname_path, c.hostname + "\n", 0644, false);
     atomic_write(in.resolv_path, resolv_content(), 0644, false);
-    in.rlimits = clamped_default_rlimits();
+    in.rlimits = container_rlimits(c);
     in.cgroups_path = "/conman/" + c.id;
     in.console_rows = o.tty_rows;
     in.console_cols = o.tty_cols;

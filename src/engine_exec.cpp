@@ -1,6 +1,7 @@
 // exec: a new process in a running container, started and owned by the
 // container's shim (which runs `runtime exec`), so `exec -d` outlives us.
 #include "conman/engine.hpp"
+#include "conman/security.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/rootfs.hpp"
@@ -12,7 +13,7 @@ namespace {
 constexpr int kExecReplyTimeoutMs = 120000;
 
 ProcessParams exec_params(const ContainerConfig& c, const ExecOptions& o) {
-    ProcessParams p;
+    ProcessParams p = container_process_params(c);
     p.args = o.cmd;
     std::vector<std::string> env = c.env;
     if (o.tty) env = merge_env(env, {"TERM=xterm"});
@@ -33,8 +34,11 @@ ProcessParams exec_params(const ContainerConfig& c, const ExecOptions& o) {
     p.tty = o.tty;
     p.rows = o.rows;
     p.cols = o.cols;
-    p.privileged = o.privileged;
-    p.rlimits = clamped_default_rlimits();
+    if (o.privileged) {  // exec --privileged: every capability, whatever the container has
+        p.privileged = true;
+        p.capabilities.reset();
+    }
+    p.rlimits = container_rlimits(c);
     return p;
 }
 

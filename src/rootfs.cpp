@@ -1,5 +1,7 @@
 #include "conman/rootfs.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -84,17 +86,34 @@ ResolvedUser resolve_user(const std::string& root, const std::string& spec) {
         u.gid = static_cast<uint32_t>(std::stoul((*e)[3]));
         if (e->size() > 5) u.home = (*e)[5];
     }
-    if (!group.empty()) {
-        if (all_digits(group)) {
-            u.gid = static_cast<uint32_t>(std::stoul(group));
-        } else {
-            auto e = find_entry(read_in_root(root, "/etc/group"), group, 0);
-            if (!e || e->size() < 3 || !all_digits((*e)[2]))
-                fail(ErrorKind::Usage, "unable to find group {}: no matching entries in group file", group);
-            u.gid = static_cast<uint32_t>(std::stoul((*e)[2]));
+    if (!group.empty()) u.gid = resolve_group(root, group);
+    // Supplementary groups: the groups whose member list names the user.
+    std::string name = user;
+    if (all_digits(user)) {
+        auto e = find_entry(passwd, user, 2);
+        name = e && !e->empty() ? (*e)[0] : "";
+    }
+    if (!name.empty() && group.empty()) {
+        auto groups = read_in_root(root, "/etc/group").value_or("");
+        for (auto& line : split(groups, '\n')) {
+            auto f = split(line, ':');
+            if (f.size() < 4 || !all_digits(f[2])) continue;
+            auto gid = static_cast<uint32_t>(std::stoul(f[2]));
+            for (auto& m : split(f[3], ','))
+                if (m == name && gid != u.gid &&
+                    std::find(u.additional_gids.begin(), u.additional_gids.end(), gid) == u.additional_gids.end())
+                    u.additional_gids.push_back(gid);
         }
     }
     return u;
+}
+
+uint32_t resolve_group(const std::string& root, const std::string& group) {
+    if (all_digits(group)) return static_cast<uint32_t>(std::stoul(group));
+    auto e = find_entry(read_in_root(root, "/etc/group"), group, 0);
+    if (!e || e->size() < 3 || !all_digits((*e)[2]))
+        fail(ErrorKind::Usage, "unable to find group {}: no matching entries in group file", group);
+    return static_cast<uint32_t>(std::stoul((*e)[2]));
 }
 
 }  // namespace conman

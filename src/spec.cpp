@@ -1,8 +1,17 @@
 #include "conman/spec.hpp"
 
-#include <cstdio>
-#include <iterator>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <set>
+
+#include "conman/fs.hpp"
+#include "conman/security.hpp"
 
 namespace conman {
 
@@ -38,8 +47,8 @@ std::vector<Rlimit> clamped_default_rlimits() {
     return out;
 }
 
-std::vector<std::string> all_capabilities() {
-    static const char* names[] = {
+namespace {
+const char* const kCapabilityNames[] = {
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
         "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
         "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
@@ -47,19 +56,35 @@ std::vector<std::string> all_capabilities() {
         "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
         "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
         "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-    };
+};
+}  // namespace
+
+std::vector<std::string> known_capabilities() { return {std::begin(kCapabilityNames), std::end(kCapabilityNames)}; }
+
+std::vector<std::string> all_capabilities() {
+    // What this kernel has (cap_last_cap) and what we may still hand out (our
+    // bounding set: sandboxes drop some even for root, and a runtime asked
+    // for more fails with "unable to apply caps").
     int last = 40;
     if (std::FILE* f = std::fopen("/proc/sys/kernel/cap_last_cap", "re")) {
         if (std::fscanf(f, "%d", &last) != 1) last = 40;
         std::fclose(f);
     }
+    uint64_t bounding = ~0ULL;
+    if (auto status = read_file_if_exists("/proc/self/status")) {
+        auto pos = status->find("CapBnd:");
+        if (pos != std::string::npos) bounding = std::strtoull(status->c_str() + pos + 7, nullptr, 16);
+    }
     std::vector<std::string> out;
-    for (int i = 0; i <= last && i < static_cast<int>(std::size(names)); ++i) out.push_back(names[i]);
+    for (int i = 0; i <= last && i < static_cast<int>(std::size(kCapabilityNames)); ++i)
+        if (bounding & (1ULL << i)) out.push_back(kCapabilityNames[i]);
     return out;
 }
 
 json build_process(const ProcessParams& p) {
-    json caps = p.privileged ? json(all_capabilities()) : json(default_capabilities());
+    json caps = p.capabilities ? json(*p.capabilities)
+                : p.privileged ? json(all_capabilities())
+                               : json(default_capabilities());
     json rl = json::array();
     for (auto& r : p.rlimits) rl.push_back({{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}});
     json user = {{"uid", p.uid}, {"gid", p.gid}};
@@ -72,17 +97,30 @@ json build_process(const ProcessParams& p) {
         {"cwd", p.cwd.empty() ? "/" : p.cwd},
         {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
         {"rlimits", rl},
-        {"noNewPrivileges", false},
+        {"noNewPrivileges", p.no_new_privileges},
         {"oomScoreAdj", 0},
     };
     if (p.tty && p.rows > 0 && p.cols > 0) j["consoleSize"] = {{"height", p.rows}, {"width", p.cols}};
     return j;
 }
 
+ProcessParams container_process_params(const ContainerConfig& c) {
+    ProcessParams p;
+    p.privileged = c.security.privileged;
+    if (c.security.caps_set) p.capabilities = c.security.capabilities;
+    p.no_new_privileges = c.security.no_new_privileges;
+    return p;
+}
+
 namespace {
 
+const char* const kMaskedPaths[] = {"/proc/acpi",         "/proc/kcore",     "/proc/keys",     "/proc/latency_stats",
+                                    "/proc/timer_list",   "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                                    "/sys/firmware",      "/sys/fs/selinux", "/sys/dev/block"};
+const char* const kReadonlyPaths[] = {"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+
 json process_section(const ContainerConfig& c, const SpecInputs& in) {
-    ProcessParams p;
+    ProcessParams p = container_process_params(c);
     p.args = c.args;
     p.env = c.env;
     p.cwd = c.workdir.empty() ? "/" : c.workdir;
@@ -106,7 +144,9 @@ json bind(const std::string& src, const char* dst, bool ro = false) {
     return {{"destination", dst}, {"type", "bind"}, {"source", src}, {"options", opts}};
 }
 
-json mounts_section(const SpecInputs& in) {
+json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
+    const SecurityConfig& sec = c.security;
+    const char* sys_mode = sec.privileged ? "rw" : "ro";
     json m = json::array();
     m.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
     m.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
@@ -114,26 +154,94 @@ json mounts_section(const SpecInputs& in) {
                       {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
     m.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
     m.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
-    m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
+    m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
+    m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
+    if (sec.read_only && sec.read_only_tmpfs) {
+        m.push_back(mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}));
+        m.push_back(mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}));
+        m.push_back(mount("/var/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}));
+    }
     if (!in.hosts_path.empty()) m.push_back(bind(in.hosts_path, "/etc/hosts"));
     if (!in.hostname_path.empty()) m.push_back(bind(in.hostname_path, "/etc/hostname"));
     if (!in.resolv_path.empty()) m.push_back(bind(in.resolv_path, "/etc/resolv.conf"));
     return m;
 }
 
-json linux_section(const SpecInputs& in) {
+// Masked and read-only paths after --privileged and --security-opt mask=/unmask=.
+std::pair<json, json> masks(const SecurityConfig& sec) {
+    json masked = json::array(), ro = json::array();
+    auto unmasked = [&](const std::string& p) {
+        return std::any_of(sec.unmask.begin(), sec.unmask.end(), [&](const std::string& u) { return u == "ALL" || u == p; });
+    };
+    if (!sec.privileged) {
+        for (const char* p : kMaskedPaths)
+            if (!unmasked(p)) masked.push_back(p);
+        for (const char* p : kReadonlyPaths)
+            if (!unmasked(p)) ro.push_back(p);
+    }
+    for (auto& p : sec.mask) masked.push_back(p);
+    return {masked, ro};
+}
+
+json device_entry(const DeviceConfig& d) {
+    return {{"path", d.path}, {"type", d.type}, {"major", d.major}, {"minor", d.minor}, {"fileMode", d.file_mode},
+            {"uid", 0}, {"gid", 0}};
+}
+
+// --privileged: the host's device nodes (those runc does not create itself).
+std::vector<DeviceConfig> host_devices() {
+    static const std::set<std::string> skip = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                                               "/dev/tty",  "/dev/ptmx", "/dev/console"};
+    std::vector<DeviceConfig> out;
+    std::vector<std::string> dirs = {"/dev"};
+    while (!dirs.empty()) {
+        std::string dir = dirs.back();
+        dirs.pop_back();
+        for (auto& name : list_dir(dir)) {
+            std::string path = dir + "/" + name;
+            struct stat st;
+            if (::lstat(path.c_str(), &st) < 0) continue;
+            if (S_ISDIR(st.st_mode)) {
+                if (path != "/dev/pts" && path != "/dev/shm" && path != "/dev/mqueue") dirs.push_back(path);
+                continue;
+            }
+            if ((!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) || skip.count(path)) continue;
+            out.push_back({path, path, S_ISCHR(st.st_mode) ? "c" : "b", major(st.st_rdev), minor(st.st_rdev),
+                           st.st_mode & 07777, "rwm"});
+        }
+    }
+    return out;
+}
+
+json linux_section(const ContainerConfig& c, const SpecInputs& in) {
+    const SecurityConfig& sec = c.security;
     json ns = json::array();
     for (auto t : {"pid", "network", "ipc", "uts", "mount"}) ns.push_back({{"type", t}});
+    json dev_rules = json::array({{{"allow", sec.privileged}, {"access", "rwm"}}});
+    json devices = json::array();
+    std::vector<DeviceConfig> devs = sec.devices;
+    if (sec.privileged) {
+        auto host = host_devices();
+        devs.insert(devs.end(), host.begin(), host.end());
+    }
+    for (auto& d : devs) {
+        devices.push_back(device_entry(d));
+        if (!sec.privileged)
+            dev_rules.push_back({{"allow", true}, {"type", d.type}, {"major", d.major}, {"minor", d.minor}, {"access", d.access}});
+    }
+    json resources = {{"devices", dev_rules}};
+    if (sec.pids_limit > 0) resources["pids"] = {{"limit", sec.pids_limit}};
+    auto [masked, ro] = masks(sec);
     json l = {
         {"namespaces", ns},
-        {"resources", {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}}},
-        {"maskedPaths",
-         {"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-          "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux", "/sys/dev/block"}},
-        {"readonlyPaths",
-         {"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+        {"resources", resources},
+        {"maskedPaths", masked},
+        {"readonlyPaths", ro},
     };
+    if (!devices.empty()) l["devices"] = devices;
+    if (!sec.sysctls.empty()) l["sysctl"] = sec.sysctls;
+    json seccomp = container_seccomp(c);
+    if (!seccomp.is_null()) l["seccomp"] = seccomp;
     if (!in.cgroups_path.empty()) l["cgroupsPath"] = in.cgroups_path;
     return l;
 }
@@ -144,11 +252,11 @@ json build_spec(const ContainerConfig& c, const SpecInputs& in) {
     return {
         {"ociVersion", "1.0.2"},
         {"process", process_section(c, in)},
-        {"root", {{"path", c.rootfs}, {"readonly", false}}},
+        {"root", {{"path", c.rootfs}, {"readonly", c.security.read_only}}},
         {"hostname", c.hostname},
-        {"mounts", mounts_section(in)},
+        {"mounts", mounts_section(c, in)},
         {"annotations", {{"io.conman.name", c.name}}},
-        {"linux", linux_section(in)},
+        {"linux", linux_section(c, in)},
     };
 }
 

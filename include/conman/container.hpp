@@ -11,6 +11,39 @@
 
 namespace conman {
 
+struct UlimitConfig {
+    std::string type;  // "RLIMIT_NOFILE"
+    uint64_t soft = 0, hard = 0;
+};
+
+struct DeviceConfig {
+    std::string path;       // in the container
+    std::string host_path;
+    std::string type;       // "c" or "b"
+    int64_t major = 0, minor = 0;
+    uint32_t file_mode = 0666;
+    std::string access = "rwm";
+};
+
+// Confinement (security.hpp parses the flags, spec.cpp applies them).
+struct SecurityConfig {
+    bool caps_set = false;                  // false in records older than these fields: podman's defaults
+    std::vector<std::string> capabilities;  // the container's set (bounding = effective = permitted)
+    bool privileged = false;
+    bool read_only = false;
+    bool read_only_tmpfs = true;            // with read_only: tmpfs on /run, /tmp, /var/tmp
+    bool no_new_privileges = false;
+    std::string seccomp = "default";        // "default", "unconfined" or "custom"
+    std::string seccomp_profile;            // custom: the profile's JSON as read at create
+    std::string seccomp_source;             // custom: the file it came from
+    std::vector<std::string> mask, unmask;  // extra masked paths; paths (or ALL) no longer masked
+    std::vector<UlimitConfig> ulimits;
+    int64_t pids_limit = 2048;              // 0: unlimited
+    std::map<std::string, std::string> sysctls;
+    std::vector<DeviceConfig> devices;
+    std::vector<std::string> group_add;     // as given
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -35,6 +68,7 @@ struct ContainerConfig {
     bool tty = false;          // -t
     std::string runtime;       // runtime name or path used at create
     std::vector<std::string> create_command;
+    SecurityConfig security;
 };
 
 // Status values, podman's names.
@@ -59,10 +93,16 @@ struct Container {
     bool running() const { return state.status == kRunning; }
 };
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UlimitConfig, type, soft, hard)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceConfig, path, host_path, type, major, minor, file_mode, access)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabilities, privileged, read_only,
+                                                read_only_tmpfs, no_new_privileges, seccomp, seccomp_profile,
+                                                seccomp_source, mask, unmask, ulimits, pids_limit, sysctls, devices,
+                                                group_add)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command)
+                                                create_command, security)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error)
 

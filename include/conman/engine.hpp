@@ -9,6 +9,7 @@
 #include "conman/container.hpp"
 #include "conman/context.hpp"
 #include "conman/image_pull.hpp"
+#include "conman/security.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
 #include "conman/store.hpp"
@@ -39,6 +40,7 @@ struct CreateOptions {
     bool tty = false;
     int tty_rows = 0, tty_cols = 0;           // initial terminal size (0: unknown)
     std::vector<std::string> create_command;  // argv as typed, for inspect
+    SecurityFlags security;
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

@@ -22,6 +22,10 @@ struct ResolvedUser {
 };
 // "", "uid", "uid:gid", "name", "name:group" resolved through the rootfs's
 // /etc/passwd and /etc/group. Throws Usage when a name is unknown.
+// additional_gids: the groups of /etc/group that list the user as a member
+// (only when no group was given).
 ResolvedUser resolve_user(const std::string& root, const std::string& spec);
+// A group name (through the rootfs's /etc/group) or a number.
+uint32_t resolve_group(const std::string& root, const std::string& group);
 
 }  // namespace conman

@@ -2,6 +2,7 @@
 // config.json. One function per section (process, root, mounts, linux).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct SpecInputs {
 const std::vector<std::string>& default_capabilities();
 // Every capability this kernel knows (for --privileged).
 std::vector<std::string> all_capabilities();
+// Every capability name conman knows, whatever this kernel supports.
+std::vector<std::string> known_capabilities();
 
 // One process of a container: the init process (from build_spec) or an
 // exec session (build_exec_process).
@@ -38,8 +41,14 @@ struct ProcessParams {
     bool tty = false;
     int rows = 0, cols = 0;  // consoleSize when tty (0: unset)
     bool privileged = false;
+    // The container's capability set; unset: podman's defaults (all when privileged).
+    std::optional<std::vector<std::string>> capabilities;
+    bool no_new_privileges = false;
     std::vector<Rlimit> rlimits;
 };
+// The process parameters a container's own settings give (capabilities,
+// no_new_privileges): exec sessions start from these.
+ProcessParams container_process_params(const ContainerConfig& c);
 nlohmann::json build_process(const ProcessParams& p);
 // Wanted rlimits (podman's defaults) clamped to what this process may set.
 std::vector<Rlimit> clamped_default_rlimits();

@@ -36,6 +36,20 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing on stop (default 10)");
     cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and attach it");
     cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
+    auto& s = o.security;
+    cmd->add_option("--cap-add", s.cap_add, "Add a capability (NAME, CAP_NAME or ALL)")->allow_extra_args(false);
+    cmd->add_option("--cap-drop", s.cap_drop, "Drop a capability (NAME, CAP_NAME or ALL)")->allow_extra_args(false);
+    cmd->add_flag("--privileged", s.privileged, "All capabilities and host devices, no masked paths, no seccomp");
+    cmd->add_option("--security-opt", s.security_opts,
+                    "seccomp=unconfined|PATH, no-new-privileges, mask=PATHS, unmask=PATHS|ALL")
+        ->allow_extra_args(false);
+    cmd->add_flag("--read-only", s.read_only, "Mount the container's root filesystem read-only");
+    cmd->add_option("--read-only-tmpfs", s.read_only_tmpfs, "With --read-only, tmpfs on /run, /tmp, /var/tmp (default true)");
+    cmd->add_option("--ulimit", s.ulimits, "Resource limit TYPE=SOFT[:HARD] (e.g. nofile=1024:2048)")->allow_extra_args(false);
+    cmd->add_option("--pids-limit", s.pids_limit, "Most processes the container may have (default 2048; 0 or -1: no limit)");
+    cmd->add_option("--sysctl", s.sysctls, "Namespaced kernel parameter KEY=VALUE")->allow_extra_args(false);
+    cmd->add_option("--device", s.devices, "Host device HOST[:CONTAINER][:rwm]")->allow_extra_args(false);
+    cmd->add_option("--group-add", s.group_add, "Extra group (name or GID) for the container's process")->allow_extra_args(false);
     // Everything from the first positional on belongs to the container.
     cmd->prefix_command();
     (void)rest;
