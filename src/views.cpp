@@ -1,5 +1,7 @@
 #include "conman/views.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "conman/names.hpp"
@@ -92,6 +94,23 @@ std::string status_text(const Container& c, int64_t now) {
 
 json inspect_json(const Store& store, const Container& c) {
     const auto& k = c.config;
+    const SecurityConfig& sec = k.security;
+    std::vector<std::string> caps = sec.caps_set ? sec.capabilities : default_capabilities();
+    // CapAdd/CapDrop as podman reports them: the difference from the default set.
+    json cap_add = json::array(), cap_drop = json::array();
+    const auto& def = default_capabilities();
+    for (auto& cap : caps)
+        if (std::find(def.begin(), def.end(), cap) == def.end()) cap_add.push_back(cap);
+    for (auto& cap : def)
+        if (std::find(caps.begin(), caps.end(), cap) == caps.end()) cap_drop.push_back(cap);
+    json security_opt = json::array();
+    if (sec.seccomp == "unconfined") security_opt.push_back("seccomp=unconfined");
+    if (sec.seccomp == "custom") security_opt.push_back("seccomp=" + sec.seccomp_source);
+    if (sec.no_new_privileges) security_opt.push_back("no-new-privileges");
+    for (auto& m : sec.mask) security_opt.push_back("mask=" + m);
+    for (auto& m : sec.unmask) security_opt.push_back("unmask=" + m);
+    json ulimits = json::array();
+    for (auto& u : sec.ulimits) ulimits.push_back({{"Name", u.type}, {"Soft", u.soft}, {"Hard", u.hard}});
     const std::string& id = k.id;
     json args = json::array();
     for (size_t i = 1; i < k.args.size(); ++i) args.push_back(k.args[i]);
@@ -120,8 +139,8 @@ json inspect_json(const Store& store, const Container& c) {
         {"MountLabel", ""},
         {"ProcessLabel", ""},
         {"AppArmorProfile", ""},
-        {"EffectiveCaps", default_capabilities()},
-        {"BoundingCaps", default_capabilities()},
+        {"EffectiveCaps", caps},
+        {"BoundingCaps", caps},
         {"ExecIDs", json::array()},
         {"IsInfra", false},
         {"IsService", false},
@@ -130,10 +149,15 @@ json inspect_json(const Store& store, const Container& c) {
          {{"AutoRemove", k.auto_remove},
           {"LogConfig", {{"Type", "k8s-file"}, {"Path", store.log_path(id)}}},
           {"NetworkMode", "none"},
-          {"Privileged", false},
-          {"ReadonlyRootfs", false},
-          {"CapAdd", json::array()},
-          {"CapDrop", json::array()}}},
+          {"Privileged", k.security.privileged},
+          {"ReadonlyRootfs", k.security.read_only},
+          {"CapAdd", cap_add},
+          {"CapDrop", cap_drop},
+          {"SecurityOpt", security_opt},
+          {"PidsLimit", k.security.pids_limit},
+          {"Sysctls", k.security.sysctls},
+          {"GroupAdd", k.security.group_add},
+          {"Ulimits", ulimits}}},
     };
 }
 

@@ -158,3 +158,14 @@ JSON
     assert_status 125
     [[ "$stderr" == *"not a device node"* ]]
 }
+
+@test "inspect shows the confinement a container was created with" {
+    run_conman create --name insp --cap-drop kill --cap-add net_admin --read-only --pids-limit 99 \
+        --security-opt no-new-privileges --rootfs "$SEC_ROOTFS" true
+    assert_status 0
+    run_conman inspect --format '{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.SecurityOpt}} {{.HostConfig.PidsLimit}} {{len .EffectiveCaps}}' insp
+    [ "$output" = "[CAP_NET_ADMIN] [CAP_KILL] true [no-new-privileges] 99 11" ]
+    run_conman create --name dflt --rootfs "$SEC_ROOTFS" true
+    run_conman inspect --format '{{.HostConfig.CapAdd}} {{.HostConfig.Privileged}} {{len .EffectiveCaps}}' dflt
+    [ "$output" = "[] false 11" ]
+}
