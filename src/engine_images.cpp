@@ -29,11 +29,19 @@ void collect_garbage(const ImageStore& store) {
     for (auto& b : store.unused_blobs()) store.remove_blob(b);
 }
 
-std::string normalized_or_fail(const std::string& name) {
-    std::string n = normalize_image_name(name);
+std::string valid_or_fail(const std::string& n, const std::string& name) {
     if (n.empty() || n.find('@') != std::string::npos)
         fail(ErrorKind::Usage, "invalid image name \"{}\": expected [registry/]repository[:tag]", name);
     return n;
+}
+
+// Which of r's names `typed` means: docker.io's reading of a short name, else localhost's.
+std::vector<std::string>::iterator find_name(ImageRecord& r, const std::string& typed) {
+    for (const auto& n : {normalize_image_name(typed), local_image_name(typed)}) {
+        auto it = std::find(r.names.begin(), r.names.end(), n);
+        if (!n.empty() && it != r.names.end()) return it;
+    }
+    return r.names.end();
 }
 
 }  // namespace
@@ -45,7 +53,7 @@ ImageRecord require_image(const Context& ctx, const std::string& ref) {
 
 void tag_image(const Context& ctx, const std::string& ref, const std::string& new_name) {
     ImageStore store(ctx);
-    std::string name = normalized_or_fail(new_name);
+    std::string name = valid_or_fail(local_image_name(new_name), new_name);
     FileLock lock = store.lock();
     ImageRecord r = require_image(ctx, ref);
     store.assign_name(name, r.id);
@@ -59,8 +67,8 @@ void untag_image(const Context& ctx, const std::string& ref, const std::vector<s
         r.names.clear();
     } else {
         for (auto& n : names) {
-            std::string name = normalized_or_fail(n);
-            auto it = std::find(r.names.begin(), r.names.end(), name);
+            valid_or_fail(normalize_image_name(n), n);
+            auto it = find_name(r, n);
             if (it == r.names.end()) fail(ErrorKind::NotFound, "{}: image {} has no such name", n, ref);
             r.names.erase(it);
         }
@@ -74,12 +82,11 @@ RemovedImage remove_image(const Context& ctx, const std::string& ref, bool force
     ImageRecord r = require_image(ctx, ref);
     RemovedImage out;
     // A name of an image that has others: only that name goes (podman's rmi).
-    std::string name = normalize_image_name(ref);
-    auto it = std::find(r.names.begin(), r.names.end(), name);
+    auto it = find_name(r, ref);
     if (it != r.names.end() && r.names.size() > 1) {
+        out.untagged.push_back(*it);
         r.names.erase(it);
         store.save(r);
-        out.untagged.push_back(name);
         return out;
     }
     auto users = containers_using(ctx, r.id);

@@ -133,7 +133,7 @@ ImageResult commit_here(const Context& ctx, const CommitRequest& in) {
         fail(ErrorKind::Usage, "unknown format \"{}\": use oci or docker", in.format);
     std::vector<std::string> names;
     if (!in.reference.empty()) {
-        std::string n = normalize_image_name(in.reference);
+        std::string n = local_image_name(in.reference);
         if (n.empty() || n.find('@') != std::string::npos) fail(ErrorKind::Usage, "{}: not a valid image name", in.reference);
         names.push_back(n);
     }

@@ -86,7 +86,7 @@ ImageResult import_here(const Context& ctx, const ImportRequest& in) {
     auto changes = parse_config_changes(in.changes);
     std::vector<std::string> names;
     if (!in.reference.empty()) {
-        std::string n = normalize_image_name(in.reference);
+        std::string n = local_image_name(in.reference);
         if (n.empty() || n.find('@') != std::string::npos)
             fail(ErrorKind::Usage, "{}: not a valid image name", in.reference);
         names.push_back(n);

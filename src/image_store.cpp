@@ -25,6 +25,21 @@ std::string normalize_image_name(const std::string& s) {
     }
 }
 
+namespace {
+// Whether the first path component names a registry (has a dot or a port, or is localhost).
+bool has_registry(const std::string& s) {
+    auto slash = s.find('/');
+    if (slash == std::string::npos) return false;
+    std::string first = s.substr(0, slash);
+    return first == "localhost" || first.find_first_of(".:") != std::string::npos;
+}
+}  // namespace
+
+std::string local_image_name(const std::string& s) {
+    if (s.empty() || has_registry(s)) return normalize_image_name(s);
+    return normalize_image_name("localhost/" + s);
+}
+
 ImageStore::ImageStore(const Context& ctx) : root_(ctx.root + "/images") {
     for (auto d : {"/blobs/sha256", "/layers", "/l", "/records", "/tmp"}) mkdir_p(root_ + d);
 }
@@ -62,7 +77,10 @@ std::optional<ImageRecord> ImageStore::find(const std::string& ref) const {
         if (auto r = by_id(s)) return r;
     }
     auto all = list();
-    if (std::string name = normalize_image_name(ref); !name.empty()) {
+    std::vector<std::string> names = {normalize_image_name(ref)};
+    if (!has_registry(ref)) names.push_back(local_image_name(ref));
+    for (const std::string& name : names) {
+        if (name.empty()) continue;
         for (auto& r : all) {
             if (std::find(r.names.begin(), r.names.end(), name) != r.names.end()) return r;
             if (std::find(r.digests.begin(), r.digests.end(), name) != r.digests.end()) return r;

@@ -90,5 +90,9 @@ private:
 
 // Normalises an image name the way records store it; "" when s is not a name.
 std::string normalize_image_name(const std::string& s);
+// The name for an image made here (tag, commit, import): as above, except
+// that a name without a registry goes under localhost/ (podman's rule), not
+// docker.io/library/. find() looks short names up under both.
+std::string local_image_name(const std::string& s);
 
 }  // namespace conman

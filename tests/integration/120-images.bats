@@ -123,6 +123,14 @@ teardown_file() {
     run_conman rmi localhost/mine:v1
     assert_status 0
     [ "$output" = "Untagged: localhost/mine:v1" ]
+    # A short name made here goes under localhost/ (podman's rule) and is found by its short form.
+    conman tag "$REG/busybox" short
+    run_conman images --format '{{.Repository}}:{{.Tag}}'
+    [[ "$output" == *"localhost/short:latest"* ]]
+    run_conman run --rm --pull=never short echo by-short-name
+    [ "$output" = "by-short-name" ]
+    run_conman untag "$REG/busybox" short
+    assert_status 0
     conman create --name user "$REG/busybox" true >/dev/null
     run_conman rmi "$REG/busybox"
     assert_status 125
