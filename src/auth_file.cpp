@@ -238,6 +238,14 @@ bool AuthFile::remove(const std::string& registry) {
     return removed;
 }
 
+size_t AuthFile::remove_all() {
+    auto auths = doc_->j.find("auths");
+    if (auths == doc_->j.end() || !auths->is_object()) return 0;
+    size_t n = auths->size();
+    *auths = json::object();
+    return n;
+}
+
 void AuthFile::save() const {
     json out = doc_->j;
     if (!out.contains("auths")) out["auths"] = json::object();

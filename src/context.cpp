@@ -82,11 +82,25 @@ const std::string& Context::require_runtime() const {
     return runtime_path;
 }
 
+namespace {
+// A rootless runroot (sockets, runtime state) must be ours and private:
+// /tmp/conman-UID could have been made by someone else first.
+void ensure_private_dir(const std::string& path) {
+    if (::mkdir(path.c_str(), 0700) < 0 && errno != EEXIST) return;  // parents missing: the store makes them
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0) return;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077) != 0)
+        fail(ErrorKind::System, "runroot {}: not a private directory of this user (owner {}, mode {:o}): remove it or "
+                                "pass --runroot", path, st.st_uid, st.st_mode & 07777);
+}
+}  // namespace
+
 Context make_context(const GlobalOptions& g) {
     Context c;
     c.rootless = ::geteuid() != 0;
     c.root = absolute_path(!g.root.empty() ? g.root : env_or("CONMAN_ROOT", default_root(c.rootless)));
     c.runroot = absolute_path(!g.runroot.empty() ? g.runroot : env_or("CONMAN_RUNROOT", default_runroot(c.rootless)));
+    if (c.rootless) ensure_private_dir(c.runroot);
     c.runtime_name = !g.runtime.empty() ? g.runtime : env_or("CONMAN_RUNTIME", "runc");
     c.runtime_path = find_program(c.runtime_name);
     c.self_exe = self_exe_path();

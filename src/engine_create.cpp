@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -211,6 +212,11 @@ void write_bundle(const Store& store, const ContainerConfig& c, const CreateOpti
     atomic_write(in.resolv_path, resolv_content(), 0644, false);
     in.rlimits = container_rlimits(c);
     in.cgroups_path = "/conman/" + c.id;
+    if (::geteuid() != 0) {
+        std::string warning;
+        rootless_mappings(in.uid_mappings, in.gid_mappings, &warning);
+        if (!warning.empty()) std::fprintf(stderr, "conman: warning: %s\n", warning.c_str());
+    }
     in.console_rows = o.tty_rows;
     in.console_cols = o.tty_cols;
     atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600, false);

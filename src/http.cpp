@@ -212,6 +212,8 @@ bool HttpResult::tls_failure() const {
     }
 }
 
+bool HttpResult::cert_failure() const { return curl_code == CURLE_PEER_FAILED_VERIFICATION; }
+
 HttpResult http_perform(const HttpRequest& req) {
     global_init();
     std::unique_ptr<CURL, CurlFree> owner(curl_easy_init());

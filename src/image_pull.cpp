@@ -48,6 +48,10 @@ RegistryOptions registry_options(const ImageRef& ref, const RegistriesConf& conf
     bool insecure = o.tls_verify ? !*o.tls_verify : conf.insecure(ref.name());
     ro.tls_verify = !insecure;
     ro.insecure = insecure;
+    if (!o.cert_dir.empty()) {
+        if (!path_exists(o.cert_dir)) fail(ErrorKind::Usage, "--cert-dir {}: no such directory", o.cert_dir);
+        ro.certs_dir = o.cert_dir;
+    }
     AuthFile auth(o.authfile.empty() ? AuthFile::default_path() : o.authfile);
     ro.creds = auth.get(ref.registry, ref.repository);
     return ro;

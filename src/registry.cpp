@@ -108,7 +108,12 @@ RegistryClient::RegistryClient(std::string api_host, std::string repository, Reg
 
 void RegistryClient::throw_status(const HttpResponse& r, const std::string& what) const {
     ErrorKind kind = r.status == 404 ? ErrorKind::NotFound : ErrorKind::Runtime;
-    throw Error(kind, fmt::format("{}: {}", what, registry_error_text(r)));
+    std::string hint;
+    if (r.status == 401)
+        hint = opts_.creds && !opts_.creds->empty()
+                   ? " (the registry does not allow this with the credentials given)"
+                   : fmt::format(" (no credentials for {}: use conman login, --authfile or --creds)", host_);
+    throw Error(kind, fmt::format("{}: {}{}", what, registry_error_text(r), hint));
 }
 
 std::string RegistryClient::base_url() {
@@ -144,6 +149,7 @@ void RegistryClient::ping_locked() {
     std::string what = "pinging registry " + host_;
     std::string first_error;
     bool https_tls_failed = false;
+    bool cert_failed = false;
     for (const auto& [scheme, verify] : tries) {
         HttpRequest req = make_request(scheme + "://" + host_ + "/v2/");
         req.tls.verify = verify;
@@ -153,6 +159,7 @@ void RegistryClient::ping_locked() {
         if (!r.ok()) {
             if (first_error.empty()) first_error = r.error;
             if (scheme == "https" && r.tls_failure()) https_tls_failed = true;
+            if (scheme == "https" && r.cert_failure()) cert_failed = true;
             continue;
         }
         long st = r.response.status;
@@ -181,6 +188,13 @@ void RegistryClient::ping_locked() {
         tls_.verify = verify;
         pinged_ = true;
         return;
+    }
+    if (cert_failed && !lax) {
+        // An HTTPS server whose certificate we cannot verify: never blame plain HTTP for it.
+        throw Error(ErrorKind::Runtime,
+                    fmt::format("{}: {}: the registry's certificate is not trusted (put its CA certificate in a "
+                                "--cert-dir directory or in /etc/containers/certs.d/{}/, or use --tls-verify=false)",
+                                what, first_error, host_));
     }
     if (https_tls_failed && !lax) {
         // Tell a plain-http registry apart from a broken certificate.

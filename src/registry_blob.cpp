@@ -172,12 +172,12 @@ bool RegistryClient::blob_exists(const std::string& digest) {
     throw_status(r.response, fmt::format("checking blob {}", digest));
 }
 
-void RegistryClient::push_blob(const std::string& digest, int64_t size, const std::string& path) {
+bool RegistryClient::push_blob(const std::string& digest, int64_t size, const std::string& path) {
     check_digest_arg(digest);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw_sys(errno, "stat {}", path);
     if (st.st_size != size) fail(ErrorKind::Runtime, "blob {}: {} has {} bytes, expected {}", digest, path, st.st_size, size);
-    if (blob_exists(digest)) return;
+    if (blob_exists(digest)) return false;
     std::string what = fmt::format("uploading blob {}", digest);
     Call post;
     post.method = "POST";
@@ -201,6 +201,7 @@ void RegistryClient::push_blob(const std::string& digest, int64_t size, const st
     put.headers.push_back("Content-Type: application/octet-stream");
     r = call(put);
     if (r.response.status != 201) throw_status(r.response, what);
+    return true;
 }
 
 std::string RegistryClient::put_manifest(const std::string& reference, const std::string& body,

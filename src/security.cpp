@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -231,7 +232,13 @@ void apply_security_flags(ContainerConfig& c, const SecurityFlags& f) {
         Rlimit r = parse_ulimit(u);
         s.ulimits.push_back({r.type, r.soft, r.hard});
     }
-    if (!f.pids_limit.empty()) {
+    if (::geteuid() != 0) {
+        // Rootless: no cgroup of our own without delegation.
+        s.pids_limit = 0;
+        if (!f.pids_limit.empty() && f.pids_limit != "0" && f.pids_limit != "-1")
+            fail(ErrorKind::Usage, "--pids-limit {}: resource limits need a delegated cgroup, which rootless conman "
+                                   "does not have here", f.pids_limit);
+    } else if (!f.pids_limit.empty()) {
         const std::string& v = f.pids_limit;
         if (v == "-1" || v == "0") s.pids_limit = 0;
         else if (v.find_first_not_of("0123456789") == std::string::npos) s.pids_limit = std::stoll(v);

@@ -1,6 +1,8 @@
 #include "conman/spec.hpp"
 
+#include <pwd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -9,6 +11,8 @@
 #include <cstdlib>
 #include <iterator>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "conman/fs.hpp"
 #include "conman/security.hpp"
@@ -104,6 +108,50 @@ json build_process(const ProcessParams& p) {
     return j;
 }
 
+namespace {
+// The first range of /etc/subuid-style file for the user (by name or uid).
+std::optional<std::pair<uint32_t, uint32_t>> subid_range(const char* file, const std::string& name, uint32_t id) {
+    auto text = read_file_if_exists(file);
+    if (!text) return std::nullopt;
+    size_t start = 0;
+    while (start < text->size()) {
+        size_t end = text->find('\n', start);
+        if (end == std::string::npos) end = text->size();
+        std::string line = text->substr(start, end - start);
+        start = end + 1;
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string who = line.substr(0, a);
+        if (who != name && who != std::to_string(id)) continue;
+        try {
+            return std::make_pair(static_cast<uint32_t>(std::stoul(line.substr(a + 1, b - a - 1))),
+                                  static_cast<uint32_t>(std::stoul(line.substr(b + 1))));
+        } catch (const std::exception&) {
+            continue;
+        }
+    }
+    return std::nullopt;
+}
+}  // namespace
+
+void rootless_mappings(std::vector<IdMapping>& uids, std::vector<IdMapping>& gids, std::string* warning) {
+    uint32_t uid = ::getuid(), gid = ::getgid();
+    std::string name;
+    if (passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
+    uids = {{0, uid, 1}};
+    gids = {{0, gid, 1}};
+    auto su = subid_range("/etc/subuid", name, uid);
+    auto sg = subid_range("/etc/subgid", name, uid);
+    if (su && sg && su->second > 0 && sg->second > 0) {
+        uids.push_back({1, su->first, su->second});
+        gids.push_back({1, sg->first, sg->second});
+    } else if (warning) {
+        *warning = fmt::format("no /etc/subuid and /etc/subgid ranges for {}: only root is mapped into the container "
+                               "(files owned by other users show as nobody)",
+                               name.empty() ? std::to_string(uid) : name);
+    }
+}
+
 ProcessParams container_process_params(const ContainerConfig& c) {
     ProcessParams p;
     p.privileged = c.security.privileged;
@@ -144,18 +192,33 @@ json bind(const std::string& src, const char* dst, bool ro = false) {
     return {{"destination", dst}, {"type", "bind"}, {"source", src}, {"options", opts}};
 }
 
+bool maps_container_id(const std::vector<IdMapping>& m, uint32_t id) {
+    if (m.empty()) return true;
+    return std::any_of(m.begin(), m.end(), [&](const IdMapping& x) { return id >= x.container_id && id - x.container_id < x.size; });
+}
+
+json mapping_json(const std::vector<IdMapping>& m) {
+    json out = json::array();
+    for (auto& x : m) out.push_back({{"containerID", x.container_id}, {"hostID", x.host_id}, {"size", x.size}});
+    return out;
+}
+
 json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
     const SecurityConfig& sec = c.security;
     const char* sys_mode = sec.privileged ? "rw" : "ro";
     json m = json::array();
     m.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
     m.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-    m.push_back(mount("/dev/pts", "devpts", "devpts",
-                      {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
+    std::vector<std::string> pts = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
+    if (maps_container_id(in.gid_mappings, 5)) pts.push_back("gid=5");  // tty group, when the namespace has it
+    m.push_back(mount("/dev/pts", "devpts", "devpts", pts));
     m.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
     m.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
     m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
-    m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
+    if (in.uid_mappings.empty())
+        m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
+    else  // a user namespace may not mount cgroup v1: the host's tree, read-only
+        m.push_back(mount("/sys/fs/cgroup", "bind", "/sys/fs/cgroup", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
     if (sec.read_only && sec.read_only_tmpfs) {
         m.push_back(mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}));
         m.push_back(mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}));
@@ -217,6 +280,8 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     const SecurityConfig& sec = c.security;
     json ns = json::array();
     for (auto t : {"pid", "network", "ipc", "uts", "mount"}) ns.push_back({{"type", t}});
+    bool userns = !in.uid_mappings.empty();
+    if (userns) ns.push_back({{"type", "user"}});
     json dev_rules = json::array({{{"allow", sec.privileged}, {"access", "rwm"}}});
     json devices = json::array();
     std::vector<DeviceConfig> devs = sec.devices;
@@ -242,7 +307,14 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     if (!sec.sysctls.empty()) l["sysctl"] = sec.sysctls;
     json seccomp = container_seccomp(c);
     if (!seccomp.is_null()) l["seccomp"] = seccomp;
-    if (!in.cgroups_path.empty()) l["cgroupsPath"] = in.cgroups_path;
+    if (userns) {
+        l["uidMappings"] = mapping_json(in.uid_mappings);
+        l["gidMappings"] = mapping_json(in.gid_mappings);
+        // No cgroup is ours without delegation: no path, no limits.
+        l["resources"].erase("pids");
+    } else if (!in.cgroups_path.empty()) {
+        l["cgroupsPath"] = in.cgroups_path;
+    }
     return l;
 }
 

@@ -57,6 +57,8 @@ public:
     void set(const std::string& registry, const Credentials& creds);
     // Removes the key and every equivalent spelling of it; false if none was there.
     bool remove(const std::string& registry);
+    // Removes every entry of "auths" (other top-level keys stay); returns how many.
+    size_t remove_all();
     // atomic_write with mode 0600; missing parent directories are made 0700.
     void save() const;
 

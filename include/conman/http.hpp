@@ -69,6 +69,8 @@ struct HttpResult {
     bool transient() const;
     // True when the TLS handshake failed (possibly a plain-http server).
     bool tls_failure() const;
+    // True when the server spoke TLS but its certificate did not verify.
+    bool cert_failure() const;
 };
 
 // Performs one request. Exceptions thrown by on_response/on_data are

@@ -16,6 +16,7 @@ struct PullOptions {
     std::optional<bool> tls_verify;  // --tls-verify; unset: registries.conf decides
     std::string authfile;            // --authfile; "" = the default auth.json
     std::string platform;            // --platform os/arch[/variant]; "" = this host
+    std::string cert_dir;            // --cert-dir; "" = the certs.d directories
     bool quiet = false;              // -q: no progress output
     int progress_fd = 2;             // where progress goes
 };

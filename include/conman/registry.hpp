@@ -92,7 +92,8 @@ public:
                     const std::function<void(int64_t)>& progress = {});
     bool blob_exists(const std::string& digest);
     // Monolithic upload (POST then PUT ?digest=), skipped when the blob exists.
-    void push_blob(const std::string& digest, int64_t size, const std::string& path);
+    // Returns false when it was skipped.
+    bool push_blob(const std::string& digest, int64_t size, const std::string& path);
     // PUT /v2/REPO/manifests/REF; returns the digest of body.
     std::string put_manifest(const std::string& reference, const std::string& body, const std::string& media_type);
 

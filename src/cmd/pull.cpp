@@ -12,6 +12,7 @@ void add_pull_flags(CLI::App* cmd, PullOptions& o, std::string& tls_verify) {
         ->check(CLI::IsMember({"true", "false"}));
     cmd->add_option("--authfile", o.authfile, "Path of the auth file (default: $REGISTRY_AUTH_FILE or auth.json)");
     cmd->add_option("--platform", o.platform, "Platform to pull: os/arch[/variant]");
+    cmd->add_option("--cert-dir", o.cert_dir, "Directory with the registry's CA certificates (*.crt) and client keys");
 }
 
 void finish_pull_flags(PullOptions& o, const std::string& tls_verify) {

@@ -67,7 +67,13 @@ CLI::App* register_run(CLI::App& parent, State& st) {
         // --rm: remove it now rather than wait for the shim's exit command,
         // so the container is gone when run returns (the shim's cleanup
         // then finds nothing left to do).
-        if (f->create.auto_remove) remove_container(ctx, id, false, std::nullopt);
+        if (f->create.auto_remove) {
+            try {
+                remove_container(ctx, id, false, std::nullopt);
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::NotFound) throw;  // the shim's cleanup was quicker: fine
+            }
+        }
     });
     return cmd;
 }
