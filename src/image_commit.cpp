@@ -88,6 +88,13 @@ void write_manifest(StagedImage& img, const LocalImage& in, const std::vector<st
 
 }  // namespace
 
+StagingDir::~StagingDir() {
+    try {
+        remove_all(path_);
+    } catch (...) {  // tmp/ debris is cleared by a later pull
+    }
+}
+
 void parallel_for(size_t n, size_t threads, const std::function<void(size_t)>& fn) {
     std::atomic<size_t> next{0};
     std::mutex mu;
@@ -196,8 +203,9 @@ ImageRecord store_local_image(const Context& ctx, const LocalImage& in) {
             fail(ErrorKind::Usage, "{}: config digest mismatch: the manifest says {}, the config is {}", what,
                  img.manifest.config.digest, cfg_digest);
     }
-    std::string staging = store.make_tmp("local");
-    try {
+    StagingDir staging_dir(store, "local");
+    const std::string& staging = staging_dir.path();
+    {
         std::vector<std::pair<std::string, int64_t>> blobs(in.layer_paths.size());
         std::vector<StagedLayer> staged(in.layer_paths.size());
         // Copy (and digest) every blob; unpack the layers the store lacks.
@@ -239,15 +247,7 @@ ImageRecord store_local_image(const Context& ctx, const LocalImage& in) {
             else if (!store.has_blob(img.manifest.layers[s.index].digest))
                 img.layers.push_back({s.index, s.chain_id, s.blob_tmp, "", 0});
         }
-        ImageRecord r = commit_image(store, img);
-        remove_all(staging);
-        return r;
-    } catch (...) {
-        try {
-            remove_all(staging);
-        } catch (...) {
-        }
-        throw;
+        return commit_image(store, img);
     }
 }
 

@@ -125,8 +125,9 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
     Platform want = o.platform.empty() ? host_platform() : parse_platform(o.platform);
     Fetched f = fetch_manifest_and_config(client, ref, want);
     progress.line("Getting image source signatures");
-    std::string staging = store.make_tmp("pull");
-    try {
+    StagingDir staging_dir(store, "pull");
+    const std::string& staging = staging_dir.path();
+    {
         StagedImage img;
         img.manifest_digest = f.manifest_digest;
         img.manifest_media_type = f.manifest_media_type;
@@ -160,15 +161,7 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
                                      f.manifest.config.size),
                         "done");
         progress.line("Writing manifest to image destination");
-        ImageRecord r = commit_image(store, img);
-        remove_all(staging);
-        return r;
-    } catch (...) {
-        try {
-            remove_all(staging);
-        } catch (...) {
-        }
-        throw;
+        return commit_image(store, img);
     }
 }
 

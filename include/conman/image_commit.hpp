@@ -16,6 +16,20 @@
 
 namespace conman {
 
+// A private directory under the store's tmp/, removed when it goes out of
+// scope, whether the work in it was committed (renamed away) or failed.
+class StagingDir {
+public:
+    StagingDir(const ImageStore& store, const std::string& what) : path_(store.make_tmp(what)) {}
+    ~StagingDir();
+    StagingDir(const StagingDir&) = delete;
+    StagingDir& operator=(const StagingDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
 // One layer the store lacked, staged: blob_tmp is the verified blob,
 // dir_tmp/diff the unpacked layer.
 struct StagedLayer {

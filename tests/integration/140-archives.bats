@@ -5,15 +5,11 @@
 load helpers
 
 setup_file() {
-    export REG_DIR=$BATS_FILE_TMPDIR/registry
-    local rootfs=${CONMAN_TEST_ROOTFS:-$BATS_TEST_DIRNAME/../../build/test-rootfs}
-    command -v docker-registry >/dev/null || skip "docker-registry is not installed"
-    REG_PORT=$(bash "$BATS_TEST_DIRNAME/../fixtures/registry.sh" start "$REG_DIR" "$rootfs" | tail -n 1)
-    export REG="127.0.0.1:$REG_PORT"
+    start_test_registry
 }
 
 teardown_file() {
-    bash "$BATS_TEST_DIRNAME/../fixtures/registry.sh" stop "$REG_DIR"
+    stop_test_registry
 }
 
 # conman on a second, empty store (same runroot).

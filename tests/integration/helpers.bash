@@ -36,6 +36,21 @@ teardown() {
     rm -rf "$TEST_DIR" "$CM_RUNROOT"
 }
 
+# The test registry (tests/fixtures/registry.sh: docker-registry on
+# 127.0.0.1 with the offline fixtures) for a whole file: call these from
+# setup_file and teardown_file; REG is its host:port.
+start_test_registry() {
+    export REG_DIR=$BATS_FILE_TMPDIR/registry
+    local rootfs=${CONMAN_TEST_ROOTFS:-$BATS_TEST_DIRNAME/../../build/test-rootfs}
+    command -v docker-registry >/dev/null || skip "docker-registry is not installed"
+    REG_PORT=$(bash "$BATS_TEST_DIRNAME/../fixtures/registry.sh" start "$REG_DIR" "$rootfs" | tail -n 1)
+    export REG="127.0.0.1:$REG_PORT"
+}
+
+stop_test_registry() {
+    bash "$BATS_TEST_DIRNAME/../fixtures/registry.sh" stop "$REG_DIR"
+}
+
 # conman with this test's private state.
 conman() {
     "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" "$@"
