@@ -19,16 +19,13 @@
 #include "conman/image_store.hpp"
 #include "conman/manifest.hpp"
 #include "conman/names.hpp"
+#include "conman/progress.hpp"
 #include "conman/registry.hpp"
 #include "conman/registry_setup.hpp"
 
 namespace conman {
 
 namespace {
-
-void progress_line(const PushOptions& o, const std::string& s) {
-    if (!o.quiet && o.progress_fd >= 0) try_write_all(o.progress_fd, s + "\n");
-}
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
@@ -37,8 +34,11 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 // Without a destination the image goes where its name says: the name the
 // user typed, as the store matched it. An image picked by ID has none.
 std::string default_destination(const ImageRecord& r, const std::string& input) {
-    std::string name = normalize_image_name(input);
-    if (!name.empty() && (contains(r.names, name) || contains(r.digests, name))) return name;
+    // The same spellings ImageStore::find tries: docker.io first, then localhost/.
+    std::vector<std::string> names = {normalize_image_name(input)};
+    if (!has_explicit_registry(input)) names.push_back(local_image_name(input));
+    for (const auto& name : names)
+        if (!name.empty() && (contains(r.names, name) || contains(r.digests, name))) return name;
     fail(ErrorKind::Usage, "{}: no destination given, and an image named by its ID has no registry to go to: "
          "give one (conman push {} HOST/REPOSITORY[:TAG])", input, input);
 }
@@ -77,19 +77,21 @@ PushResult push_ref(const ImageStore& store, const ImageRecord& rec, const Image
     RegistryClient client(ref.api_host(), ref.repository, ro);
 
     client.ping();  // an unreachable or untrusted registry fails before any progress is shown
-    progress_line(o, "Getting image source signatures");
+    TransferProgress progress(o.quiet ? -1 : o.progress_fd);
+    progress.line("Getting image source signatures");
     for (const auto& d : m.layers) {
-        std::string id = short_id(digest_hex(d.digest));
+        size_t bar = progress.add("Copying blob " + short_id(digest_hex(d.digest)), d.size);
         if (foreign_layer(d) && !store.has_blob(d.digest)) {
-            progress_line(o, fmt::format("Copying blob {} skipped: foreign layer", id));
+            progress.finish(bar, "skipped: foreign layer");
             continue;
         }
         bool sent = client.push_blob(d.digest, d.size, local_blob(store, d));
-        progress_line(o, fmt::format("Copying blob {} {}", id, sent ? "done" : "skipped: already exists"));
+        progress.finish(bar, sent ? "done" : "skipped: already exists");
     }
+    size_t bar = progress.add("Copying config " + short_id(digest_hex(m.config.digest)), m.config.size);
     client.push_blob(m.config.digest, m.config.size, local_blob(store, m.config));
-    progress_line(o, fmt::format("Copying config {} done", short_id(digest_hex(m.config.digest))));
-    progress_line(o, "Writing manifest to image destination");
+    progress.finish(bar, "done");
+    progress.line("Writing manifest to image destination");
     // A tag when there is one; a digest-only destination puts the manifest by digest.
     client.put_manifest(ref.tag.empty() ? rec.manifest_digest : ref.tag, body, media_type);
     return {ref.string(), rec.manifest_digest};

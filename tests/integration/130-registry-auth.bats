@@ -214,13 +214,23 @@ json_get() {
     [ "$output" = "$id" ]
 }
 
-@test "push --creds works without an auth file" {
+@test "push --creds works without an auth file, and asks for a missing password on a terminal" {
     run_conman pull -q --tls-verify=false "$REG/busybox"
     run_conman push --tls-verify=false --authfile "$TEST_DIR/none.json" --creds writer:writepw "$REG/busybox" "$TOKEN/creds/busybox"
     assert_status 0
     run_conman push --tls-verify=false --authfile "$TEST_DIR/none.json" --creds writer:nope "$REG/busybox" "$TOKEN/creds/busybox"
     assert_status 125
     [[ "$stderr" == *"invalid username or password"* ]]
+    # Without the password, it is asked for on a terminal.
+    tmux_start s "${CM[*]} push -q --tls-verify=false --authfile $TEST_DIR/none.json --creds writer $REG/busybox $TOKEN/prompted/busybox"
+    tmux_wait_for s "Password:"
+    tmux_cmd send-keys -t s writepw Enter
+    [ "$(tmux_wait_exit s)" = 0 ]
+    run tmux_cmd capture-pane -p -t s
+    [[ "$output" != *writepw* ]]
+    run_conman push --tls-verify=false --authfile "$TEST_DIR/none.json" --creds writer "$REG/busybox" "$TOKEN/creds/busybox" </dev/null
+    assert_status 125
+    [[ "$stderr" == *"not a terminal"* ]]
 }
 
 @test "TLS: an untrusted certificate fails clearly; --cert-dir with ca.crt makes pull, push and login work" {
@@ -297,6 +307,13 @@ json_get() {
     run_conman push --tls-verify=false "${id:0:12}"
     assert_status 125
     [[ "$stderr" == *"no destination given"* ]]
+    # A short name made here lives under localhost/, and that is where it goes by default.
+    conman tag "$REG/busybox" mybox
+    run_conman push --tls-verify=false mybox "$REG/mine/mybox"
+    assert_status 0
+    run_conman push mybox
+    assert_status 125
+    [[ "$stderr" == *"pushing localhost/mybox:latest"* ]]
     run_conman push "$REG/busybox" "oci:$TEST_DIR/layout"
     assert_status 125
     [[ "$stderr" == *"oci transport is not supported"* ]]
