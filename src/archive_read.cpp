@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "conman/archive_io.hpp"
@@ -14,6 +16,18 @@
 #include "conman/fd.hpp"
 
 namespace conman {
+
+std::string archive_error_text(struct archive* a) {
+    const char* s = archive_error_string(a);
+    std::string msg = s ? s : "unknown libarchive error";
+    int e = archive_errno(a);
+    // EILSEQ and EINVAL are what libarchive uses for "bad format" and "misuse", not system errors.
+    if (e > 0 && e != EILSEQ && e != EINVAL) {
+        std::string sys = std::strerror(e);
+        if (msg.find(sys) == std::string::npos) msg += ": " + sys;
+    }
+    return msg;
+}
 
 namespace {
 
@@ -24,10 +38,7 @@ struct ReadArchive {
     ~ReadArchive() { archive_read_free(a); }
 };
 
-std::string archive_err(archive* a) {
-    const char* s = archive_error_string(a);
-    return s ? s : "unknown error";
-}
+std::string archive_err(archive* a) { return archive_error_text(a); }
 
 // Splits a name into components, dropping "" and "."; nullopt for ".." (any).
 std::optional<std::vector<std::string>> components(std::string_view name) {

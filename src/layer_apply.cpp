@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "conman/archive_io.hpp"
 #include "layer_internal.hpp"
 
 namespace conman {
@@ -32,10 +33,7 @@ constexpr std::string_view kWh = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
 constexpr std::string_view kWhMeta = ".wh..wh.";
 
-std::string archive_err(archive* a) {
-    const char* s = archive_error_string(a);
-    return s ? s : "unknown libarchive error";
-}
+std::string archive_err(archive* a) { return archive_error_text(a); }
 
 bool is_overlay_xattr(std::string_view n) {
     return n.starts_with("trusted.overlay.") || n.starts_with("user.overlay.");

@@ -12,7 +12,14 @@
 #include <string>
 #include <string_view>
 
+struct archive;
+
 namespace conman {
+
+// libarchive's message for a's last error, with the system error behind it
+// when libarchive kept one and its message does not say it ("Write failed:
+// No space left on device").
+std::string archive_error_text(struct archive* a);
 
 class ArchiveFiles {
 public:

@@ -192,3 +192,19 @@ teardown_file() {
     [[ "$stderr" != *$'\x1b'* ]]
     [ "$(grep -cE '^Copying blob [0-9a-f]{12} done$' <<<"$stderr")" -eq 3 ]
 }
+
+@test "a pull that fills the disk fails cleanly and leaves nothing behind" {
+    small=$TEST_DIR/small
+    mkdir -p "$small"
+    mount -t tmpfs -o size=1m tmpfs "$small" || skip "cannot mount a tmpfs here"
+    run --separate-stderr "$CONMAN_BIN" --root "$small/root" --runroot "$CM_RUNROOT" pull -q --tls-verify=false "$REG/busybox"
+    st=$status err=$stderr
+    imgs=$("$CONMAN_BIN" --root "$small/root" --runroot "$CM_RUNROOT" images -a -q)
+    leftovers=$(find "$small/root/images/layers" "$small/root/images/records" "$small/root/images/tmp" -mindepth 1)
+    umount "$small"
+    [ "$st" -eq 125 ]
+    [[ "$err" == *"No space left on device"* ]]
+    [ "$(grep -c . <<<"$err")" -eq 1 ]
+    [ -z "$imgs" ]
+    [ -z "$leftovers" ]
+}
