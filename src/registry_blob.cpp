@@ -44,11 +44,23 @@ struct MemorySink : BlobSink {
     void reset() override { data.clear(); }
 };
 
+// libcurl hands over at most 16 KiB per callback: gather 1 MiB before each
+// write (a 100 MB blob: ~100 writes instead of ~6,000). flush() writes the rest.
 struct FileSink : BlobSink {
+    static constexpr size_t kFlushAt = 1 << 20;
     UniqueFd fd;
     std::string path;
-    void append(const char* d, size_t len) override { write_all(fd.get(), std::string_view(d, len)); }
+    std::string pending;
+    void append(const char* d, size_t len) override {
+        pending.append(d, len);
+        if (pending.size() >= kFlushAt) flush();
+    }
+    void flush() {
+        write_all(fd.get(), pending);
+        pending.clear();
+    }
     void reset() override {
+        pending.clear();
         if (::ftruncate(fd.get(), 0) != 0) throw_sys(errno, "truncate {}", path);
         if (::lseek(fd.get(), 0, SEEK_SET) < 0) throw_sys(errno, "seek {}", path);
     }
@@ -149,11 +161,13 @@ void RegistryClient::fetch_blob(const std::string& digest, int64_t size, const s
     FileSink sink;
     sink.path = dest_path;
     sink.fd = open_fd(dest_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    sink.pending.reserve(FileSink::kFlushAt + (64 << 10));
     try {
         // No fdatasync: like the unpacked layers, blobs are not forced to disk
         // (containers-storage does the same); image records are. It cost
         // about 20 ms per layer.
         RegistryInternals::download(*this, digest, size, sink, progress);
+        sink.flush();
     } catch (...) {
         sink.fd.reset();
         ::unlink(dest_path.c_str());
