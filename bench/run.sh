@@ -123,10 +123,11 @@ python3 bench/mkbigimage.py "$rootfs" "$work/big"
 skopeo copy --quiet --dest-tls-verify=false "oci:$work/big:latest" "docker://127.0.0.1:$port/big:latest"
 img=127.0.0.1:$port/big:latest
 CMP="$PWD/build/conman --root $work/pullroot --runroot /run/cmp.$$"
+# Each prepare also syncs, so no run pays for the previous run's writeback.
 bench pull \
-    --prepare "rm -rf $work/pullroot" \
-    --prepare "$(prep pp "$PM rmi -af >/dev/null 2>&1; true")" \
-    --prepare "rm -rf $work/skopeo-oci" \
+    --prepare "$(prep cp "rm -rf $work/pullroot; sync")" \
+    --prepare "$(prep pp "$PM rmi -af >/dev/null 2>&1; sync")" \
+    --prepare "$(prep sp "rm -rf $work/skopeo-oci; sync")" \
     "$CMP pull -q --tls-verify=false $img" \
     "$PM pull -q --tls-verify=false $img" \
     "skopeo copy --quiet --src-tls-verify=false docker://$img oci:$work/skopeo-oci:big"
