@@ -128,6 +128,13 @@ void stage_small_blobs(StagedImage& img, const std::string& staging) {
     img.manifest_tmp = staging + "/manifest";
 }
 
+void require_image_privileges(const std::string& what) {
+    if (::geteuid() == 0) return;
+    fail(ErrorKind::Usage, "{}: images are not supported for ordinary users yet (unpacking layers needs a user "
+                           "namespace); run containers from a directory with --rootfs",
+         what);
+}
+
 ImageRecord commit_image(const ImageStore& store, const StagedImage& img) {
     FileLock lock = store.lock();
     for (auto& s : img.layers) {
@@ -179,6 +186,7 @@ std::string layer_media_type_of(const std::string& blob_path) {
 }
 
 ImageRecord store_local_image(const Context& ctx, const LocalImage& in) {
+    require_image_privileges(in.what.empty() ? "image" : in.what);
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
     StagedImage img;

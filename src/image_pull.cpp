@@ -168,6 +168,7 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
 }  // namespace
 
 ImageRecord pull_image_here(const Context& ctx, const std::string& input, const PullOptions& o) {
+    require_image_privileges("pulling " + input);
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
     RegistriesConf conf = load_registries_conf();

@@ -130,7 +130,10 @@ std::string Unpacker::run(int data_fd) {
 bool Unpacker::entry(archive_entry* e) {
     const char* rawp = archive_entry_pathname(e);
     if (!rawp) return fail("", "entry without a usable name");
-    std::string_view raw = rawp;
+    // A copy: libarchive may rewrite its pathname buffer (a trailing "/"
+    // becomes a NUL) before an error message is made from it.
+    const std::string raw_name = rawp;
+    std::string_view raw = raw_name;
     std::string name, why;
     if (!normalize(raw, name, why)) return fail(raw, why);
     if (name.empty()) {  // the layer root itself ("./"): keep its attributes for the end

@@ -57,6 +57,11 @@ struct StagedImage {
 // (run it on a thread while the layers download).
 void stage_small_blobs(StagedImage& img, const std::string& staging);
 
+// Images need root for now: unpacking a layer sets owners, which an ordinary
+// user can do only inside a user namespace (not done yet). Throws a clear
+// Usage error naming `what` when not root.
+void require_image_privileges(const std::string& what);
+
 // Renames the staged layers and blobs into place and writes the record,
 // under the store lock. Layers or blobs that appeared meanwhile are kept.
 ImageRecord commit_image(const ImageStore& store, const StagedImage& img);

@@ -130,3 +130,13 @@ as_user() {
     assert_status 125
     [[ "$stderr" == *"runroot $evil: not a private directory of this user"* ]]
 }
+
+@test "rootless: images are refused with a clear message, not a half-unpacked layer" {
+    as_user "$RL_USER" pull --tls-verify=false 127.0.0.1:1/busybox
+    assert_status 125
+    [ "$stderr" = "conman: pulling 127.0.0.1:1/busybox: images are not supported for ordinary users yet (unpacking layers needs a user namespace); run containers from a directory with --rootfs" ]
+    as_user "$RL_USER" images -q
+    assert_status 0
+    [ -z "$output" ]
+    [ -z "$(find "$RL_DIR/$RL_USER/root/images/layers" "$RL_DIR/$RL_USER/root/images/tmp" -mindepth 1 2>/dev/null)" ]
+}
