@@ -156,8 +156,9 @@ ImageResult commit_here(const Context& ctx, const CommitRequest& in) {
         cfg = new_image_config(now);
     }
     Progress progress(in);
-    std::string staging = store.make_tmp("commit");
-    try {
+    StagingDir staging_dir(store, "commit");
+    const std::string& staging = staging_dir.path();
+    {
         std::vector<std::string> layer_paths;
         std::vector<LayerBlob> blobs;
         progress.line("Getting image source signatures");
@@ -197,12 +198,7 @@ ImageResult commit_here(const Context& ctx, const CommitRequest& in) {
         li.what = "commit of container " + cc.name;
         progress.line(fmt::format("Copying config {} done", sha256_hex(li.config_body).substr(0, 12)));
         progress.line("Writing manifest to image destination");
-        ImageRecord r = store_local_image(ctx, li);
-        remove_all(staging);
-        return {r.id};
-    } catch (...) {
-        remove_all(staging);
-        throw;
+        return {store_local_image(ctx, li).id};
     }
 }
 

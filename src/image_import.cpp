@@ -93,8 +93,9 @@ ImageResult import_here(const Context& ctx, const ImportRequest& in) {
     }
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
-    std::string staging = store.make_tmp("import");
-    try {
+    StagingDir staging_dir(store, "import");
+    const std::string& staging = staging_dir.path();
+    {
         std::string src = source_file(in, staging);
         std::string what = "import " + (in.source == "-" ? std::string("from standard input") : in.source);
         std::string root = staging + "/root";
@@ -118,12 +119,7 @@ ImageResult import_here(const Context& ctx, const ImportRequest& in) {
         li.layer_paths = {layer};
         li.names = names;
         li.what = what;
-        ImageRecord r = store_local_image(ctx, li);
-        remove_all(staging);
-        return {r.id};
-    } catch (...) {
-        remove_all(staging);
-        throw;
+        return {store_local_image(ctx, li).id};
     }
 }
 

@@ -200,9 +200,10 @@ LoadResult load_here(const Context& ctx, const LoadRequest& in) {
     }
     ImageStore store(ctx);
     store.clean_tmp(24 * 3600);
-    std::string staging = store.make_tmp("load");
+    StagingDir staging_dir(store, "load");
+    const std::string& staging = staging_dir.path();
     LoadResult result;
-    try {
+    {
         ArchiveFiles files = ArchiveFiles::read(fd, staging, what);
         std::vector<LocalImage> images;
         std::vector<Expect> expect;
@@ -215,11 +216,7 @@ LoadResult load_here(const Context& ctx, const LoadRequest& in) {
             if (li.names.empty()) result.loaded.push_back("sha256:" + r.id);
             for (auto& n : li.names) result.loaded.push_back(n);
         }
-    } catch (...) {
-        remove_all(staging);
-        throw;
     }
-    remove_all(staging);
     return result;
 }
 
