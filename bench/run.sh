@@ -137,6 +137,31 @@ $CM pull -q --tls-verify=false "$img" >/dev/null
 $PM pull -q --tls-verify=false "$img" >/dev/null
 bench run_image "$CM run --rm $img true" "$PM run --rm $PMRUN $img true"
 
+echo "bench: rootless run --rm true" >&2
+# An ordinary user with a subuid range runs conman and podman rootless on its
+# own copy of the rootfs; rootful conman on the same rootfs is the third column.
+rl_user=conman-bench
+id "$rl_user" >/dev/null 2>&1 || useradd -m "$rl_user"
+for f in /etc/subuid /etc/subgid; do grep -q "^$rl_user:" "$f" || echo "$rl_user:400000:65536" >>"$f"; done
+chmod 755 "$work"
+rl=$work/rootless
+mkdir -p "$rl"
+cp -a "$rootfs" "$rl/rootfs"
+chown -R "$rl_user:" "$rl"
+su "$rl_user" -c "cd $rl && hyperfine -N --style none -w 3 -r $RUNS --export-json $rl/r.json \
+    '$PWD/build/conman --root $rl/cr --runroot $rl/crr run --rm --rootfs $rl/rootfs true' \
+    'podman --root $rl/pr --runroot $rl/prr --runtime runc --cgroup-manager cgroupfs --events-backend none run --rm --network none --rootfs $rl/rootfs true'" >/dev/null
+hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$rl/root.json" \
+    "env ROOTFUL=1 $PWD/build/conman --root $rl/rootful --runroot /run/cmr.$$ run --rm --rootfs $rl/rootfs true" >/dev/null
+python3 - "$rl/r.json" "$rl/root.json" >>"$results" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    for r in json.load(open(path))["results"]:
+        print(f'rootless\t{r["command"]}\t{r["mean"]*1000:.1f}\t{r["stddev"]*1000:.1f}')
+PY
+su "$rl_user" -c "podman --root $rl/pr --runroot $rl/prr rm -af >/dev/null 2>&1; podman unshare rm -rf $rl/pr $rl/prr" >/dev/null 2>&1 || true
+rm -rf /run/cmr.$$
+
 echo "bench: shim memory" >&2
 # smaps_rollup of one idle monitor each: conman-shim vs conmon.
 mem() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r "\t" p}' "/proc/$1/smaps_rollup"; }
@@ -152,14 +177,16 @@ import sys, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     name, cmd, mean, sd = line.rstrip("\n").split("\t")
-    tool = ("conman" if "/conman " in cmd or cmd.endswith("stream.cm") else
+    tool = ("runc" if cmd.startswith("env ROOTFUL=1") else
+            "conman" if "/conman " in cmd or cmd.endswith("stream.cm") else
             "podman" if cmd.startswith("podman") or cmd.endswith("stream.pm") or "/prep.pp" in cmd else "runc")
     rows.setdefault(name, {})[tool] = (float(mean), float(sd))
 labels = {"run_rm": "run --rm … true", "run_d": "run -d … sleep", "stop": "stop -t 0", "rm": "rm (exited)",
           "ps": "ps -a (100 containers)", "inspect": "inspect", "exec": "exec CTR true",
           "stream_i": "run -i: 100 MB stdin -> cat -> stdout",
           "pull": "pull 100 MB, 4 layers (raw peer: skopeo copy to oci:)",
-          "run_image": "run --rm IMAGE true (pulled image, overlay)"}
+          "run_image": "run --rm IMAGE true (pulled image, overlay)",
+          "rootless": "rootless run --rm --rootfs true (raw peer: rootful conman)"}
 print("| operation | conman ms | podman ms | runc/skopeo ms | podman / conman | conman / raw peer |")
 print("|---|---|---|---|---|---|")
 for name, t in rows.items():
