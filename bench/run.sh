@@ -33,6 +33,7 @@ cleanup() {
     $CM rm -af -t 0 >/dev/null 2>&1 || true
     $PM rm -af -t 0 >/dev/null 2>&1 || true
     for id in $($RUNC list -q 2>/dev/null); do $RUNC delete -f "$id" >/dev/null 2>&1; done
+    umount "$work/podman/overlay" 2>/dev/null || true  # podman leaves its storage mounted
     rm -rf "$work" /run/cmb.$$ /run/pmb.$$ /run/rcb.$$ 2>/dev/null || true
 }
 trap cleanup EXIT
