@@ -20,6 +20,7 @@
 #include "conman/error.hpp"
 #include "conman/fd.hpp"
 #include "conman/image_module.hpp"
+#include "layer_internal.hpp"
 
 namespace conman {
 
@@ -81,20 +82,8 @@ void TreeTar::header(archive_entry* e, const std::string& shown) {
 }
 
 void TreeTar::add_xattrs(archive_entry* e, int fd, const std::string& shown) {
-    ssize_t len = ::flistxattr(fd, nullptr, 0);
-    if (len <= 0) {
-        if (len < 0 && errno != ENOTSUP) throw_sys(errno, "listing xattrs of {}", shown);
-        return;
-    }
-    std::vector<char> names(static_cast<size_t>(len) + 1);
-    len = ::flistxattr(fd, names.data(), names.size());
-    if (len < 0) throw_sys(errno, "listing xattrs of {}", shown);
-    std::vector<std::string> sorted;
-    for (ssize_t i = 0; i < len; i += static_cast<ssize_t>(std::strlen(names.data() + i)) + 1)
-        sorted.emplace_back(names.data() + i);
-    std::sort(sorted.begin(), sorted.end());
-    for (auto& n : sorted) {
-        if (n.starts_with("trusted.overlay.") || n.starts_with("user.overlay.")) continue;
+    auto list = [fd](char* buf, size_t size) { return ::flistxattr(fd, buf, size); };
+    for (auto& n : packable_xattr_names(list, shown)) {
         ssize_t vl = ::fgetxattr(fd, n.c_str(), nullptr, 0);
         if (vl < 0) continue;  // removed meanwhile
         std::vector<char> v(static_cast<size_t>(vl) + 1);

@@ -1,9 +1,13 @@
 // Internal to the layer_*.cpp files: the decompressing blob reader and the
 // unpacking child's entry point.
 #pragma once
+#include <sys/types.h>
+
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "conman/fd.hpp"
 
@@ -34,6 +38,13 @@ private:
 // tar stream from data_fd and writes it in overlay form. Reports an error
 // message (nothing on success) on err_fd and exits. Never returns.
 [[noreturn]] void unpack_child_main(const char* dest, int data_fd, int err_fd, bool rootless_xattrs);
+
+// The xattr names of one file, sorted bytewise, without overlay's own
+// (trusted.overlay.*, user.overlay.*), for packing it into a tar. list is
+// flistxattr or llistxattr bound to the file; a file system without xattrs
+// (ENOTSUP) has none. shown names the file in errors.
+std::vector<std::string> packable_xattr_names(const std::function<ssize_t(char*, size_t)>& list,
+                                              const std::string& shown);
 
 // "layer sha256:HEX" for blobs stored as .../sha256/HEX, else "layer PATH".
 std::string layer_label(const std::string& blob_path);

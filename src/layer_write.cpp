@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cerrno>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <map>
@@ -17,6 +18,7 @@
 #include "conman/error.hpp"
 #include "conman/fd.hpp"
 #include "conman/layer.hpp"
+#include "layer_internal.hpp"
 
 namespace conman {
 
@@ -165,20 +167,8 @@ void TarWriter::one(const std::string& rel_dir, const std::string& name) {
 }
 
 void TarWriter::add_xattrs(archive_entry* e, const std::string& full) {
-    ssize_t len = ::llistxattr(full.c_str(), nullptr, 0);
-    if (len < 0) {
-        if (errno == ENOTSUP) return;
-        throw_sys(errno, "listing xattrs of {}", full);
-    }
-    std::vector<char> names(static_cast<size_t>(len) + 1);
-    len = ::llistxattr(full.c_str(), names.data(), names.size());
-    if (len < 0) throw_sys(errno, "listing xattrs of {}", full);
-    std::vector<std::string> sorted;
-    for (ssize_t i = 0; i < len; i += static_cast<ssize_t>(std::strlen(names.data() + i)) + 1)
-        sorted.emplace_back(names.data() + i);
-    std::sort(sorted.begin(), sorted.end());
-    for (auto& n : sorted) {
-        if (n.starts_with("trusted.overlay.") || n.starts_with("user.overlay.")) continue;
+    auto list = [&](char* buf, size_t size) { return ::llistxattr(full.c_str(), buf, size); };
+    for (auto& n : packable_xattr_names(list, full)) {
         ssize_t vl = ::lgetxattr(full.c_str(), n.c_str(), nullptr, 0);
         if (vl < 0) throw_sys(errno, "reading xattr {} of {}", n, full);
         std::vector<char> v(static_cast<size_t>(vl) + 1);
@@ -243,6 +233,24 @@ LayerStats write_layer_tar(const std::string& dir, const std::string& out_path, 
         throw e.prefixed(fmt::format("writing layer {} from {}", out_path, dir));
     }
     return {sink.hash.digest(), sink.size};
+}
+
+std::vector<std::string> packable_xattr_names(const std::function<ssize_t(char*, size_t)>& list,
+                                              const std::string& shown) {
+    ssize_t len = list(nullptr, 0);
+    if (len < 0 && errno == ENOTSUP) return {};
+    if (len < 0) throw_sys(errno, "listing xattrs of {}", shown);
+    if (len == 0) return {};
+    std::vector<char> names(static_cast<size_t>(len) + 1);
+    len = list(names.data(), names.size());
+    if (len < 0) throw_sys(errno, "listing xattrs of {}", shown);
+    std::vector<std::string> out;
+    for (ssize_t i = 0; i < len; i += static_cast<ssize_t>(std::strlen(names.data() + i)) + 1) {
+        std::string n = names.data() + i;
+        if (!n.starts_with("trusted.overlay.") && !n.starts_with("user.overlay.")) out.push_back(std::move(n));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 }  // namespace conman
