@@ -138,30 +138,37 @@ $CM pull -q --tls-verify=false "$img" >/dev/null
 $PM pull -q --tls-verify=false "$img" >/dev/null
 bench run_image "$CM run --rm $img true" "$PM run --rm $PMRUN $img true"
 
-echo "bench: rootless run --rm true" >&2
-# An ordinary user with a subuid range runs conman and podman rootless on its
-# own copy of the rootfs; rootful conman on the same rootfs is the third column.
+echo "bench: rootless run --rm IMAGE true" >&2
+# An ordinary user with a subuid range pulls the busybox fixture image from the
+# local registry with conman and with podman (both rootless, both in their own
+# user namespace), then runs it; rootful conman on the same image is the third
+# column.
 rl_user=conman-bench
 id "$rl_user" >/dev/null 2>&1 || useradd -m "$rl_user"
 for f in /etc/subuid /etc/subgid; do grep -q "^$rl_user:" "$f" || echo "$rl_user:400000:65536" >>"$f"; done
 chmod 755 "$work"
 rl=$work/rootless
 mkdir -p "$rl"
-cp -a "$rootfs" "$rl/rootfs"
 chown -R "$rl_user:" "$rl"
+small=127.0.0.1:$port/busybox:latest
+RLCM="$PWD/build/conman --root $rl/cr --runroot $rl/crr"
+RLPM="podman --root $rl/pr --runroot $rl/prr --runtime runc --cgroup-manager cgroupfs --events-backend none"
+su "$rl_user" -c "cd $rl && $RLCM pull -q --tls-verify=false $small && $RLPM pull -q --tls-verify=false $small" >/dev/null
 su "$rl_user" -c "cd $rl && hyperfine -N --style none -w 3 -r $RUNS --export-json $rl/r.json \
-    '$PWD/build/conman --root $rl/cr --runroot $rl/crr run --rm --rootfs $rl/rootfs true' \
-    'podman --root $rl/pr --runroot $rl/prr --runtime runc --cgroup-manager cgroupfs --events-backend none run --rm --network none --rootfs $rl/rootfs true'" >/dev/null
+    '$RLCM run --rm $small true' \
+    '$RLPM run --rm --network none $small true'" >/dev/null
+$CM pull -q --tls-verify=false "$small" >/dev/null
 hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$rl/root.json" \
-    "env ROOTFUL=1 $PWD/build/conman --root $rl/rootful --runroot /run/cmr.$$ run --rm --rootfs $rl/rootfs true" >/dev/null
+    "env ROOTFUL=1 $CM run --rm $small true" >/dev/null
 python3 - "$rl/r.json" "$rl/root.json" >>"$results" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
     for r in json.load(open(path))["results"]:
         print(f'rootless\t{r["command"]}\t{r["mean"]*1000:.1f}\t{r["stddev"]*1000:.1f}')
 PY
-su "$rl_user" -c "podman --root $rl/pr --runroot $rl/prr rm -af >/dev/null 2>&1; podman unshare rm -rf $rl/pr $rl/prr" >/dev/null 2>&1 || true
-rm -rf /run/cmr.$$
+su "$rl_user" -c "$RLCM rm -af >/dev/null 2>&1; $RLCM rmi -af >/dev/null 2>&1; $RLPM rm -af >/dev/null 2>&1; podman unshare rm -rf $rl/pr $rl/prr" >/dev/null 2>&1 || true
+pkill -u "$rl_user" -f conman-shim 2>/dev/null || true
+rm -rf "$rl"
 
 echo "bench: shim memory" >&2
 # smaps_rollup of one idle monitor each: conman-shim vs conmon.
@@ -187,7 +194,7 @@ labels = {"run_rm": "run --rm … true", "run_d": "run -d … sleep", "stop": "s
           "stream_i": "run -i: 100 MB stdin -> cat -> stdout",
           "pull": "pull 100 MB, 4 layers (raw peer: skopeo copy to oci:)",
           "run_image": "run --rm IMAGE true (pulled image, overlay)",
-          "rootless": "rootless run --rm --rootfs true (raw peer: rootful conman)"}
+          "rootless": "rootless run --rm IMAGE true (raw peer: rootful conman)"}
 print("| operation | conman ms | podman ms | runc/skopeo ms | podman / conman | conman / raw peer |")
 print("|---|---|---|---|---|---|")
 for name, t in rows.items():

@@ -22,6 +22,8 @@ public:
     explicit operator bool() const noexcept { return static_cast<bool>(listen_); }
     // The path to give the runtime (may be long: runc dials it itself).
     const std::string& path() const noexcept { return path_; }
+    // The name alone, for a runtime working in <dir> (no sun_path limit).
+    const std::string& name() const noexcept { return name_; }
     // Takes the master the runtime sent. Never blocks: the runtime has
     // connected and sent it before it exited 0 (the listen backlog holds the
     // connection until we accept). Throws when nothing (valid) arrived.

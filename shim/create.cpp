@@ -133,8 +133,10 @@ Child Shim::spawn_create() {
     so.argv.insert(so.argv.end(), {"--bundle", args_.bundle, "--pid-file",
                                    in_dir(args_.socket_dir, shim::kPidFileName)});
     if (args_.terminal) {
-        console_sock_ = ConsoleSocket(args_.socket_dir, kConsoleName);
-        so.argv.insert(so.argv.end(), {"--console-socket", console_sock_.path()});
+        // In the bundle, by name: runc works from the bundle directory, and a
+        // relative name never meets sun_path's 108-byte limit.
+        console_sock_ = ConsoleSocket(args_.bundle, kConsoleName);
+        so.argv.insert(so.argv.end(), {"--console-socket", console_sock_.name()});
     }
     so.argv.push_back(args_.id);
     so.fds = {{in_child.get(), 0}, {args_.terminal ? null_out.get() : out.write.get(), 1}, {err.write.get(), 2}};

@@ -83,7 +83,8 @@ void Shim::spawn_exec(ExecSession& s) {
     Pipe out, err, in;
     if (s.tty) {
         s.console_sock = ConsoleSocket(args_.socket_dir, fmt::format("exec-{}.sock", s.id));
-        so.argv.insert(so.argv.end(), {"--console-socket", s.console_sock.path()});
+        so.argv.insert(so.argv.end(), {"--console-socket", s.console_sock.name()});
+        so.cwd = args_.socket_dir;
         so.fds = {{null.get(), 0}, {null.get(), 1}, {null.get(), 2}};
     } else {
         out = make_pipe();

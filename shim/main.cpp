@@ -50,9 +50,19 @@ void write_sync_error(int fd, const std::string& msg) {
     conman::try_write_all(fd, conman::shim::encode_sync(m));
 }
 
+// `conman-shim --pause`: keeps a rootless user namespace alive for later
+// conman invocations to join (userns.cpp starts it); does nothing else.
+[[noreturn]] void pause_forever() {
+    ::prctl(PR_SET_NAME, "conman-pause");
+    ::signal(SIGHUP, SIG_IGN);
+    ::signal(SIGPIPE, SIG_IGN);
+    for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string_view(argv[1]) == "--pause") pause_forever();
     ShimArgs args;
     try {
         args = conman::shim::parse_argv(std::vector<std::string>(argv + 1, argv + argc));

@@ -7,6 +7,7 @@
 
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
+#include "conman/userns.hpp"
 
 namespace conman {
 
@@ -185,10 +186,10 @@ std::string env_or_empty(const char* name) {
 std::string AuthFile::default_path() {
     if (std::string p = env_or_empty("REGISTRY_AUTH_FILE"); !p.empty()) return p;
     if (std::string p = env_or_empty("XDG_RUNTIME_DIR"); !p.empty()) return p + "/containers/auth.json";
-    if (::getuid() == 0) return "/run/containers/0/auth.json";
+    if (host_identity().uid == 0) return "/run/containers/0/auth.json";
     // An ordinary user without XDG_RUNTIME_DIR (su, cron, ssh without a
     // session): their runtime dir if it exists, else their config dir.
-    if (std::string run = fmt::format("/run/user/{}", ::getuid()); path_exists(run)) return run + "/containers/auth.json";
+    if (std::string run = fmt::format("/run/user/{}", host_identity().uid); path_exists(run)) return run + "/containers/auth.json";
     std::string home = env_or_empty("HOME");
     return (home.empty() ? std::string("/tmp") : home) + "/.config/containers/auth.json";
 }

@@ -7,6 +7,7 @@
 
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
+#include "conman/userns.hpp"
 #include "conman_config.h"
 
 namespace conman {
@@ -97,10 +98,10 @@ void ensure_private_dir(const std::string& path) {
 
 Context make_context(const GlobalOptions& g) {
     Context c;
-    c.rootless = ::geteuid() != 0;
+    c.rootless = host_identity().rootless;
     c.root = absolute_path(!g.root.empty() ? g.root : env_or("CONMAN_ROOT", default_root(c.rootless)));
     c.runroot = absolute_path(!g.runroot.empty() ? g.runroot : env_or("CONMAN_RUNROOT", default_runroot(c.rootless)));
-    if (c.rootless) ensure_private_dir(c.runroot);
+    if (c.rootless && !host_identity().in_userns) ensure_private_dir(c.runroot);
     c.runtime_name = !g.runtime.empty() ? g.runtime : env_or("CONMAN_RUNTIME", "runc");
     c.runtime_path = find_program(c.runtime_name);
     c.self_exe = self_exe_path();
@@ -109,6 +110,8 @@ Context make_context(const GlobalOptions& g) {
     if (!c.storage_driver.empty() && c.storage_driver != "overlay" && c.storage_driver != "vfs")
         fail(ErrorKind::Usage, "unknown storage driver \"{}\": use overlay or vfs", c.storage_driver);
     if (const char* t = std::getenv("CONMAN_LOCK_TIMEOUT_MS")) c.lock_timeout_ms = std::atoi(t);
+    // Rootless: from here on this process is root in the user's namespace.
+    if (c.rootless) enter_rootless_namespace(c.runroot, c.shim_path);
     return c;
 }
 

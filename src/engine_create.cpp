@@ -25,6 +25,7 @@
 #include "conman/shim_client.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
+#include "conman/userns.hpp"
 
 namespace conman {
 
@@ -151,6 +152,10 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const I
     c.runtime = ctx.runtime_name;
     c.create_command = o.create_command;
     apply_security_flags(c, o.security);
+    c.userns = resolve_userns(o.userns, host_identity().rootless, mapped_id_count("/proc/self/uid_map"),
+                              mapped_id_count("/proc/self/gid_map"));
+    // keep-id: the user's own ids inside unless --user says otherwise.
+    if (c.userns.mode == "keep-id" && o.user.empty()) c.user = fmt::format("{}:{}", c.userns.keep_uid, c.userns.keep_gid);
     return c;
 }
 
@@ -212,10 +217,16 @@ void write_bundle(const Store& store, const ContainerConfig& c, const CreateOpti
     atomic_write(in.resolv_path, resolv_content(), 0644, false);
     in.rlimits = container_rlimits(c);
     in.cgroups_path = "/conman/" + c.id;
-    if (::geteuid() != 0) {
-        std::string warning;
-        rootless_mappings(in.uid_mappings, in.gid_mappings, &warning);
-        if (!warning.empty()) std::fprintf(stderr, "conman: warning: %s\n", warning.c_str());
+    in.uid_mappings = c.userns.uid_map;
+    in.gid_mappings = c.userns.gid_map;
+    if (host_identity().rootless) {
+        in.rootless = true;
+        uint64_t gids = mapped_id_count("/proc/self/gid_map");
+        in.tty_gid_mapped = gids > 5;
+        if (gids < 2)
+            std::fprintf(stderr, "conman: warning: no /etc/subuid and /etc/subgid ranges for %s: only root is mapped into "
+                                 "the container (files owned by other users show as nobody)\n",
+                         host_identity().name.c_str());
     }
     in.console_rows = o.tty_rows;
     in.console_cols = o.tty_cols;

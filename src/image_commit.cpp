@@ -13,6 +13,7 @@
 
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fd.hpp"
 #include "conman/fs.hpp"
 #include "conman/layer.hpp"
@@ -129,7 +130,7 @@ void stage_small_blobs(StagedImage& img, const std::string& staging) {
 }
 
 void require_image_privileges(const std::string& what) {
-    if (::geteuid() == 0) return;
+    if (!host_identity().rootless || host_identity().in_userns) return;
     fail(ErrorKind::Usage, "{}: images are not supported for ordinary users yet (unpacking layers needs a user "
                            "namespace); run containers from a directory with --rootfs",
          what);

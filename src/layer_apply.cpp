@@ -75,7 +75,8 @@ struct RootAttrs {
 
 class Unpacker {
 public:
-    explicit Unpacker(bool rootless) : opaque_xattr_(rootless ? "user.overlay.opaque" : "trusted.overlay.opaque") {}
+    explicit Unpacker(bool rootless)
+        : rootless_(rootless), opaque_xattr_(rootless ? "user.overlay.opaque" : "trusted.overlay.opaque") {}
     ~Unpacker() {
         if (in_) archive_read_free(in_);
         if (out_) archive_write_free(out_);
@@ -96,6 +97,7 @@ private:
     void drop_overlay_xattrs(archive_entry* e);
     bool finish_root();
 
+    bool rootless_;
     const char* opaque_xattr_;
     archive* in_ = nullptr;
     archive* out_ = nullptr;
@@ -146,6 +148,10 @@ bool Unpacker::entry(archive_entry* e) {
     size_t slash = name.rfind('/');
     std::string_view base = slash == std::string::npos ? std::string_view(name) : std::string_view(name).substr(slash + 1);
     if (base.starts_with(kWh)) return whiteout(raw, name, slash, e);
+    // A user namespace may not make device nodes: skip them, as rootless
+    // podman does (the runtime bind-mounts /dev's devices anyway).
+    mode_t type = archive_entry_filetype(e);
+    if (rootless_ && (type == AE_IFCHR || type == AE_IFBLK)) return true;
     return regular(raw, name, e);
 }
 

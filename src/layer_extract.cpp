@@ -12,6 +12,7 @@
 
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fs.hpp"
 #include "conman/layer.hpp"
 #include "conman/process.hpp"
@@ -100,6 +101,8 @@ LayerStats extract_layer(const std::string& blob_path, const std::string& dest_d
                          const std::string& expected_diff_id, bool rootless_xattrs) {
     std::string label = layer_label(blob_path);
     check_empty_dir(dest_dir);
+    // Rootless layers live in the user's namespace: overlay reads user.* xattrs there.
+    rootless_xattrs = rootless_xattrs || host_identity().rootless;
     LayerStats stats;
     try {
         LayerReader reader(blob_path);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fs.hpp"
 
 namespace conman {
@@ -516,7 +517,7 @@ RegistriesConf load_registries_conf() {
         merge_file(conf, env);
         return conf;
     }
-    std::string user_dir = ::geteuid() != 0 ? user_config_dir() : "";
+    std::string user_dir = host_identity().rootless ? user_config_dir() : "";
     std::string user_file = user_dir.empty() ? "" : join_path(user_dir, "registries.conf");
     merge_file(conf, !user_file.empty() && path_exists(user_file) ? user_file : "/etc/containers/registries.conf");
     merge_dropins(conf, "/etc/containers/registries.conf.d");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fs.hpp"
 
 namespace conman {
@@ -28,7 +29,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 std::vector<std::string> default_cert_dirs(const std::string& host) {
     std::vector<std::string> dirs;
-    if (::geteuid() != 0) {
+    if (host_identity().rootless) {
         if (const char* home = std::getenv("HOME"); home && *home)
             dirs.push_back(join_path(home, ".config/containers/certs.d/" + host));
     }

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fs.hpp"
 #include "conman/seccomp.hpp"
 
@@ -232,7 +233,7 @@ void apply_security_flags(ContainerConfig& c, const SecurityFlags& f) {
         Rlimit r = parse_ulimit(u);
         s.ulimits.push_back({r.type, r.soft, r.hard});
     }
-    if (::geteuid() != 0) {
+    if (host_identity().rootless) {
         // Rootless: no cgroup of our own without delegation.
         s.pids_limit = 0;
         if (!f.pids_limit.empty() && f.pids_limit != "0" && f.pids_limit != "-1")

@@ -108,50 +108,6 @@ json build_process(const ProcessParams& p) {
     return j;
 }
 
-namespace {
-// The first range of /etc/subuid-style file for the user (by name or uid).
-std::optional<std::pair<uint32_t, uint32_t>> subid_range(const char* file, const std::string& name, uint32_t id) {
-    auto text = read_file_if_exists(file);
-    if (!text) return std::nullopt;
-    size_t start = 0;
-    while (start < text->size()) {
-        size_t end = text->find('\n', start);
-        if (end == std::string::npos) end = text->size();
-        std::string line = text->substr(start, end - start);
-        start = end + 1;
-        auto a = line.find(':'), b = line.find(':', a + 1);
-        if (a == std::string::npos || b == std::string::npos) continue;
-        std::string who = line.substr(0, a);
-        if (who != name && who != std::to_string(id)) continue;
-        try {
-            return std::make_pair(static_cast<uint32_t>(std::stoul(line.substr(a + 1, b - a - 1))),
-                                  static_cast<uint32_t>(std::stoul(line.substr(b + 1))));
-        } catch (const std::exception&) {
-            continue;
-        }
-    }
-    return std::nullopt;
-}
-}  // namespace
-
-void rootless_mappings(std::vector<IdMapping>& uids, std::vector<IdMapping>& gids, std::string* warning) {
-    uint32_t uid = ::getuid(), gid = ::getgid();
-    std::string name;
-    if (passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
-    uids = {{0, uid, 1}};
-    gids = {{0, gid, 1}};
-    auto su = subid_range("/etc/subuid", name, uid);
-    auto sg = subid_range("/etc/subgid", name, uid);
-    if (su && sg && su->second > 0 && sg->second > 0) {
-        uids.push_back({1, su->first, su->second});
-        gids.push_back({1, sg->first, sg->second});
-    } else if (warning) {
-        *warning = fmt::format("no /etc/subuid and /etc/subgid ranges for {}: only root is mapped into the container "
-                               "(files owned by other users show as nobody)",
-                               name.empty() ? std::to_string(uid) : name);
-    }
-}
-
 ProcessParams container_process_params(const ContainerConfig& c) {
     ProcessParams p;
     p.privileged = c.security.privileged;
@@ -210,12 +166,12 @@ json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
     m.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
     m.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
     std::vector<std::string> pts = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
-    if (maps_container_id(in.gid_mappings, 5)) pts.push_back("gid=5");  // tty group, when the namespace has it
+    if (in.tty_gid_mapped && maps_container_id(in.gid_mappings, 5)) pts.push_back("gid=5");  // tty group, when the namespace has it
     m.push_back(mount("/dev/pts", "devpts", "devpts", pts));
     m.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
     m.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
     m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
-    if (in.uid_mappings.empty())
+    if (in.uid_mappings.empty() && !in.rootless)
         m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
     else  // a user namespace may not mount cgroup v1: the host's tree, read-only
         m.push_back(mount("/sys/fs/cgroup", "bind", "/sys/fs/cgroup", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
@@ -310,6 +266,8 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     if (userns) {
         l["uidMappings"] = mapping_json(in.uid_mappings);
         l["gidMappings"] = mapping_json(in.gid_mappings);
+    }
+    if (in.rootless) {
         // No cgroup is ours without delegation: no path, no limits.
         l["resources"].erase("pids");
     } else if (!in.cgroups_path.empty()) {

@@ -12,6 +12,7 @@
 
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
+#include "conman/userns.hpp"
 #include "conman/fd.hpp"
 #include "conman/fs.hpp"
 #include "conman/process.hpp"
@@ -57,6 +58,9 @@ bool mount_new_api(const std::vector<std::string>& lowers, const std::string& up
             fs_fail(errno, fs.get(), fmt::format("overlay lower layer {}", lowers[i]));
         }
     }
+    // Rootless (in the user's namespace): whiteouts and opaque marks are user.* xattrs.
+    if (host_identity().rootless && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) < 0)
+        fs_fail(errno, fs.get(), fmt::format("overlay userxattr for {}", target));
     if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) < 0)
         fs_fail(errno, fs.get(), fmt::format("overlay upperdir {}", upper));
     if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) < 0)
@@ -84,7 +88,8 @@ std::string legacy_options(const std::vector<std::string>& lowers, const std::st
                            const std::string& work) {
     std::string o = "lowerdir=";
     for (size_t i = 0; i < lowers.size(); ++i) o += (i ? ":" : "") + escape_opt(lowers[i]);
-    return o + ",upperdir=" + escape_opt(upper) + ",workdir=" + escape_opt(work);
+    o += ",upperdir=" + escape_opt(upper) + ",workdir=" + escape_opt(work);
+    return host_identity().rootless ? o + ",userxattr" : o;
 }
 
 constexpr char kB62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

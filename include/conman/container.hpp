@@ -44,6 +44,20 @@ struct SecurityConfig {
     std::vector<std::string> group_add;     // as given
 };
 
+// A user namespace mapping line: container ids [container_id, +size) are
+// [host_id, +size) in the namespace conman runs in.
+struct IdMapping {
+    uint32_t container_id = 0, host_id = 0, size = 0;
+};
+
+// --userns: "" or "host" (no namespace of the container's own), "keep-id".
+// The mappings are computed at create and kept, so restarts agree.
+struct UsernsConfig {
+    std::string mode;
+    uint32_t keep_uid = 0, keep_gid = 0;  // keep-id: the container ids the user gets
+    std::vector<IdMapping> uid_map, gid_map;
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -69,6 +83,7 @@ struct ContainerConfig {
     std::string runtime;       // runtime name or path used at create
     std::vector<std::string> create_command;
     SecurityConfig security;
+    UsernsConfig userns;
 };
 
 // Status values, podman's names.
@@ -99,10 +114,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabi
                                                 read_only_tmpfs, no_new_privileges, seccomp, seccomp_profile,
                                                 seccomp_source, mask, unmask, ulimits, pids_limit, sysctls, devices,
                                                 group_add)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdMapping, container_id, host_id, size)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UsernsConfig, mode, keep_uid, keep_gid, uid_map, gid_map)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security)
+                                                create_command, security, userns)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error)
 

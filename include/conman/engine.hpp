@@ -41,6 +41,7 @@ struct CreateOptions {
     int tty_rows = 0, tty_cols = 0;           // initial terminal size (0: unknown)
     std::vector<std::string> create_command;  // argv as typed, for inspect
     SecurityFlags security;
+    std::string userns;  // --userns as typed
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

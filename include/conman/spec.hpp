@@ -17,24 +17,17 @@ struct Rlimit {
     uint64_t soft = 0, hard = 0;
 };
 
-struct IdMapping {
-    uint32_t container_id = 0, host_id = 0, size = 0;
-};
-
 struct SpecInputs {
     std::string hosts_path, hostname_path, resolv_path;  // files bind-mounted into /etc
     std::string cgroups_path;                             // "" = let the runtime choose
     std::vector<Rlimit> rlimits;                          // already clamped
     int console_rows = 0, console_cols = 0;               // terminal size at start (0: unset)
-    // Rootless: the user namespace's mappings (empty: no user namespace).
+    // The container's own user namespace (empty: none, e.g. rootless
+    // containers share the user's namespace, userns.hpp).
     std::vector<IdMapping> uid_mappings, gid_mappings;
+    bool rootless = false;        // no cgroup of ours (no delegation)
+    bool tty_gid_mapped = true;   // gid 5 exists for devpts' gid=5
 };
-
-// Rootless mappings for the calling user: container root is the user, and
-// 1..N are the user's /etc/subuid (subgid) range when it has one, which the
-// runtime writes through newuidmap/newgidmap. Without a range only root is
-// mapped and *warning says so.
-void rootless_mappings(std::vector<IdMapping>& uids, std::vector<IdMapping>& gids, std::string* warning);
 
 // podman's default capability set.
 const std::vector<std::string>& default_capabilities();

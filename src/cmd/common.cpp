@@ -36,6 +36,7 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing on stop (default 10)");
     cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and attach it");
     cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
+    cmd->add_option("--userns", o.userns, "User namespace: host (default) or keep-id[:uid=N,gid=N] (rootless)");
     auto& s = o.security;
     cmd->add_option("--cap-add", s.cap_add, "Add a capability (NAME, CAP_NAME or ALL)")->allow_extra_args(false);
     cmd->add_option("--cap-drop", s.cap_drop, "Drop a capability (NAME, CAP_NAME or ALL)")->allow_extra_args(false);

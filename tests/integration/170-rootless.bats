@@ -26,12 +26,15 @@ setup_file() {
     chown -R "$RL_USER:$RL_USER" "$RL_DIR/rootfs"
     cp -a "$RL_DIR/rootfs" "$RL_DIR/rootfs-nosub"
     chown -R "$RL_NOSUB:$RL_NOSUB" "$RL_DIR/rootfs-nosub"
+    start_test_registry
 }
 
 teardown_file() {
+    stop_test_registry
     for u in "$RL_USER" "$RL_NOSUB"; do
-        runuser -u "$u" -- "$CONMAN_BIN" --root "$RL_DIR/$u/root" --runroot "$RL_DIR/$u/run" rm -af -t 0 >/dev/null 2>&1 || true
-        pkill -u "$u" conman-shim 2>/dev/null || true
+        runuser -u "$u" -- env HOME="$RL_DIR/$u" "$CONMAN_BIN" --root "$RL_DIR/$u/root" --runroot "$RL_DIR/$u/run" \
+            rm -af -t 0 >/dev/null 2>&1 || true
+        pkill -u "$u" -f conman-shim 2>/dev/null || true  # shims and pause processes
     done
     rm -rf "$RL_DIR"
 }
@@ -123,6 +126,25 @@ as_user() {
     [ "$(stat -c '%a' "$CM_RUNROOT")" = "700" ]
 }
 
+@test "two users at once: each keeps exactly its own containers" {
+    for u in "$RL_USER" "$RL_NOSUB"; do
+        fs=rootfs; [ "$u" = "$RL_NOSUB" ] && fs=rootfs-nosub
+        mkdir -p "$RL_DIR/$u" && chown "$u:$u" "$RL_DIR/$u" && chmod 700 "$RL_DIR/$u"
+        for i in 1 2 3 4; do
+            runuser -u "$u" -- env HOME="$RL_DIR/$u" XDG_RUNTIME_DIR= "$CONMAN_BIN" --root "$RL_DIR/$u/root" \
+                --runroot "$RL_DIR/$u/run" run -d --name "$u-$i" --rootfs "$RL_DIR/$fs" sleep 100 >/dev/null 2>&1 &
+        done
+    done
+    wait
+    for u in "$RL_USER" "$RL_NOSUB"; do
+        as_user "$u" ps --format '{{.Names}}'
+        assert_status 0
+        [ "$(echo "$output" | sort | tr '\n' ' ')" = "$u-1 $u-2 $u-3 $u-4 " ]
+        as_user "$u" rm -f "$u-1" "$u-2" "$u-3" "$u-4"
+        assert_status 0
+    done
+}
+
 @test "a runroot someone else made is refused" {
     evil=$RL_DIR/evil-run
     mkdir -m 777 "$evil"
@@ -131,12 +153,128 @@ as_user() {
     [[ "$stderr" == *"runroot $evil: not a private directory of this user"* ]]
 }
 
-@test "rootless: images are refused with a clear message, not a half-unpacked layer" {
-    as_user "$RL_USER" pull --tls-verify=false 127.0.0.1:1/busybox
-    assert_status 125
-    [ "$stderr" = "conman: pulling 127.0.0.1:1/busybox: images are not supported for ordinary users yet (unpacking layers needs a user namespace); run containers from a directory with --rootfs" ]
-    as_user "$RL_USER" images -q
+@test "rootless: pull, run, exec and rmi an image (layers unpacked in the user's namespace)" {
+    as_user "$RL_USER" pull -q --tls-verify=false "$REG/multi"
     assert_status 0
+    # Whiteouts, a removed directory and an opaque directory, through overlay in the user namespace.
+    as_user "$RL_USER" run --rm "$REG/multi" 'id -u; ls /app | tr "\n" ","; echo; ls /app/opq'
+    assert_status 0
+    [ "${lines[0]}" = "4242" ]
+    [ "${lines[1]}" = "keep.txt,opq,setuid," ]
+    [ "${lines[2]}" = "upper.txt" ]
+    # Image files owned by root belong to the user on the host; other ids to the subuid range.
+    base=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
+    owner=$(stat -c %U "$(find "$RL_DIR/$RL_USER/root/images/layers" -path '*/diff/bin/busybox' | head -n 1)")
+    [ "$owner" = "$RL_USER" ]
+    as_user "$RL_USER" run --name imgsvc "$REG/multi" 'touch /tmp/made-by-appuser; stat -c %u /tmp/made-by-appuser'
+    assert_status 0
+    [ "$output" = "4242" ]
+    upper=$(find "$RL_DIR/$RL_USER/root/containers" -path '*/upper/tmp/made-by-appuser' | head -n 1)
+    [ "$(stat -c %u "$upper")" = "$((base + 4241))" ]
+    as_user "$RL_USER" rm -f imgsvc
+    assert_status 0
+    as_user "$RL_USER" rmi "$REG/multi"
+    assert_status 0
+    as_user "$RL_USER" images -q
     [ -z "$output" ]
-    [ -z "$(find "$RL_DIR/$RL_USER/root/images/layers" "$RL_DIR/$RL_USER/root/images/tmp" -mindepth 1 2>/dev/null)" ]
+}
+
+@test "rootless: a terminal, commit, save, load, cp and export" {
+    local u=$RL_USER home=$RL_DIR/$RL_USER
+    run runuser -u "$u" -- env HOME="$home" XDG_RUNTIME_DIR= script -qec \
+        "$CONMAN_BIN --root $home/root --runroot $home/run run --rm -t --rootfs $RL_DIR/rootfs sh -c 'tty; echo in-tty'" /dev/null
+    assert_status 0
+    [[ "$output" == *"/dev/pts/0"* ]]
+    [[ "$output" == *"in-tty"* ]]
+    as_user "$u" run --name made --tls-verify=false "$REG/busybox" sh -c 'echo payload >/tmp/f'
+    assert_status 0
+    as_user "$u" commit -q made localhost/mine
+    assert_status 0
+    as_user "$u" cp made:/tmp/f "$home/copied"
+    assert_status 0
+    [ "$(cat "$home/copied")" = "payload" ]
+    [ "$(stat -c %U "$home/copied")" = "$u" ]
+    as_user "$u" export -o "$home/made.tar" made
+    assert_status 0
+    tar -tf "$home/made.tar" | grep -qx 'tmp/f'
+    as_user "$u" save -o "$home/mine.tar" localhost/mine
+    assert_status 0
+    as_user "$u" rm made
+    as_user "$u" rmi localhost/mine
+    assert_status 0
+    as_user "$u" load -q -i "$home/mine.tar"
+    assert_status 0
+    as_user "$u" run --rm localhost/mine cat /tmp/f
+    assert_status 0
+    [ "$output" = "payload" ]
+    as_user "$u" rmi -a -f
+}
+
+@test "rootless: the vfs storage driver works too" {
+    as_user "$RL_USER" --storage-driver vfs run --rm --tls-verify=false "$REG/multi" 'cat /app/keep.txt; ls /app/opq'
+    assert_status 0
+    [ "${lines[0]}" = "keep" ]
+    [ "${lines[1]}" = "upper.txt" ]
+}
+
+@test "rootless: --userns=keep-id runs as the user, and files it writes are the user's" {
+    uid=$(id -u "$RL_USER")
+    gid=$(id -g "$RL_USER")
+    as_user "$RL_USER" run --rm --userns keep-id --rootfs "$RL_DIR/rootfs" sh -c 'id -u; id -g; touch /tmp/by-keep-id'
+    assert_status 0
+    [ "${lines[0]}" = "$uid" ]
+    [ "${lines[1]}" = "$gid" ]
+    [ "$(stat -c '%u:%g' "$RL_DIR/rootfs/tmp/by-keep-id")" = "$uid:$gid" ]
+    rm -f "$RL_DIR/rootfs/tmp/by-keep-id"
+    as_user "$RL_USER" run --rm --userns keep-id:uid=500,gid=600 --rootfs "$RL_DIR/rootfs" sh -c 'id -u; id -g'
+    [ "${lines[0]}" = "500" ]
+    [ "${lines[1]}" = "600" ]
+    as_user "$RL_USER" run --rm --userns keep-id:uid=999999 --rootfs "$RL_DIR/rootfs" true
+    assert_status 125
+    [[ "$stderr" == *"--userns keep-id:uid=999999: uid 999999 needs 1000000 mapped ids"* ]]
+    as_user "$RL_USER" ps -aq
+    [ -z "$output" ]
+}
+
+@test "--userns: bad values and keep-id as root are refused" {
+    run_conman run --rm --userns nonsense --rootfs "$ROOTFS" true
+    assert_status 125
+    [ "$stderr" = "conman: invalid --userns nonsense: use host or keep-id[:uid=N,gid=N]" ]
+    run_conman run --rm --userns keep-id --rootfs "$ROOTFS" true
+    assert_status 125
+    [ "$stderr" = "conman: --userns keep-id: keep-id is for rootless conman only" ]
+    run_conman run --rm --userns host --rootfs "$ROOTFS" true
+    assert_status 0
+}
+
+@test "rootless: containers outlive the pause process; concurrent first calls make one namespace" {
+    as_user "$RL_USER" run -d --name keeper --rootfs "$RL_DIR/rootfs" sleep 100
+    assert_status 0
+    pidfile=$RL_DIR/$RL_USER/run/pause.pid
+    old=$(cat "$pidfile")
+    kill -9 "$old"
+    as_user "$RL_USER" exec keeper echo still-here
+    assert_status 0
+    [ "$output" = "still-here" ]
+    new=$(cat "$pidfile")
+    [ "$new" != "$old" ]
+    # The new pause process holds the running container's namespace.
+    as_user "$RL_USER" inspect --format '{{.State.ConmonPid}}' keeper
+    shim=$output
+    [ "$(readlink /proc/$new/ns/user)" = "$(readlink /proc/$shim/ns/user)" ]
+    as_user "$RL_USER" rm -f keeper
+    assert_status 0
+    # No namespace at all: eight invocations at once agree on one.
+    kill -9 "$(cat "$pidfile")"
+    before=$(pgrep -c -u "$RL_USER" -f '^conman-shim --pause$' || true)
+    for i in 1 2 3 4 5 6 7 8; do
+        runuser -u "$RL_USER" -- env HOME="$RL_DIR/$RL_USER" XDG_RUNTIME_DIR= \
+            "$CONMAN_BIN" --root "$RL_DIR/$RL_USER/root" --runroot "$RL_DIR/$RL_USER/run" ps -q >"$RL_DIR/ps.$i" 2>&1 &
+    done
+    wait
+    for i in 1 2 3 4 5 6 7 8; do [ ! -s "$RL_DIR/ps.$i" ]; done
+    # (a killed pause process is a zombie with no command line: pgrep -f skips it)
+    after=$(pgrep -c -u "$RL_USER" -f '^conman-shim --pause$')
+    [ "$after" -eq $((before + 1)) ]
+    kill -0 "$(cat "$pidfile")"
 }
