@@ -179,13 +179,23 @@ as_user() {
     [ -z "$output" ]
 }
 
-@test "rootless: a terminal, commit, save, load, cp and export" {
+@test "rootless: a terminal, attach, commit, save, load, cp and export" {
     local u=$RL_USER home=$RL_DIR/$RL_USER
+    as_user "$u" ps -a   # makes the user's state directory
     run runuser -u "$u" -- env HOME="$home" XDG_RUNTIME_DIR= script -qec \
         "$CONMAN_BIN --root $home/root --runroot $home/run run --rm -t --rootfs $RL_DIR/rootfs sh -c 'tty; echo in-tty'" /dev/null
     assert_status 0
     [[ "$output" == *"/dev/pts/0"* ]]
     [[ "$output" == *"in-tty"* ]]
+    # attach: stdin in, output back, EOF ends the container.
+    as_user "$u" create -i --name att --rootfs "$RL_DIR/rootfs" sh -c 'while read l; do echo got:$l; done; echo eof'
+    assert_status 0
+    as_user "$u" start att
+    run bash -c "printf 'one\ntwo\n' | runuser -u $u -- env HOME=$home XDG_RUNTIME_DIR= $CONMAN_BIN --root $home/root --runroot $home/run attach att"
+    assert_status 0
+    [ "$output" = "$(printf 'got:one\ngot:two\neof')" ]
+    as_user "$u" rm att
+    assert_status 0
     as_user "$u" run --name made --tls-verify=false "$REG/busybox" sh -c 'echo payload >/tmp/f'
     assert_status 0
     as_user "$u" commit -q made localhost/mine
