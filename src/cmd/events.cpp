@@ -123,7 +123,12 @@ CLI::App* register_events(CLI::App& parent, State& st) {
         sigemptyset(&set);
         for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
         bool stream = f->stream && !(w.until && *w.until <= now_ns());
-        if (stream) sigprocmask(SIG_BLOCK, &set, nullptr);
+        if (stream) {
+            // A shell starts background jobs with SIGINT ignored; ignored
+            // signals never reach a signalfd, so take them back (blocked).
+            for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
+            sigprocmask(SIG_BLOCK, &set, nullptr);
+        }
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
         if (!fd && errno == ENOENT && stream) {
             mkdir_p(dirname_of(path), 0700);

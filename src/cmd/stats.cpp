@@ -215,6 +215,9 @@ CLI::App* register_stats(CLI::App& parent, State& st) {
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGHUP);
+        // A shell starts background jobs with SIGINT ignored; ignored signals
+        // never reach a signalfd, so take them back (they stay blocked).
+        for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
         sigprocmask(SIG_BLOCK, &set, nullptr);
         UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
         bool tty = ::isatty(1) && !f->no_reset;

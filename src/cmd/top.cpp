@@ -40,7 +40,7 @@ pid_t last_field(const std::string& v) {
     return static_cast<pid_t>(last);
 }
 
-std::optional<Proc> read_proc(pid_t pid) {
+std::optional<Proc> read_proc_or_throw(pid_t pid) {
     std::string dir = "/proc/" + std::to_string(pid);
     auto stat = read_file_if_exists(dir + "/stat");
     auto status = read_file_if_exists(dir + "/status");
@@ -85,6 +85,15 @@ std::optional<Proc> read_proc(pid_t pid) {
         if (ch == '\0') ch = ' ';
     p.args = cmd.empty() ? "[" + p.comm + "]" : cmd;
     return p;
+}
+
+// A process that exits while we read it (or shows odd fields) is left out.
+std::optional<Proc> read_proc(pid_t pid) {
+    try {
+        return read_proc_or_throw(pid);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 // uid/gid -> name from the container's own /etc/passwd and /etc/group.
