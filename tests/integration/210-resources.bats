@@ -127,8 +127,9 @@ wait_for_lines() {
     done
     [ "$(grep -c '^st$' "$TEST_DIR/stats.out")" -ge 2 ]
     kill -INT "$pid"
-    run wait "$pid"
-    assert_status 0
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ]
 }
 
 @test "top: podman's default columns for the container's processes, and descriptors" {
@@ -279,8 +280,9 @@ wait_for_lines() {
     local pid=$!
     conman create --name s1 --rootfs "$ROOTFS" true
     conman create --name s2 --rootfs "$ROOTFS" true
-    run wait "$pid"
-    assert_status 0
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ]
     [ "$(cat "$TEST_DIR/ev.out" | tr '\n' ' ')" = "s1 s2 " ]
     # Streaming with no --since shows only what happens next; SIGTERM ends it with 0.
     "${CM[@]}" events --format '{{.Status}} {{.Name}}' >"$TEST_DIR/ev2.out" &
@@ -294,6 +296,7 @@ wait_for_lines() {
     grep -q "create w" "$TEST_DIR/ev2.out"
     [ "$(grep -c s1 "$TEST_DIR/ev2.out")" -eq 0 ]
     kill -TERM "$pid"
-    run wait "$pid"
-    assert_status 0
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ]
 }
