@@ -98,7 +98,13 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
     try {
         OciRuntime(ctx).start(id);
     } catch (const Error& e) {
-        throw e.prefixed(fmt::format("starting container {}", c.config.name));
+        // A process that exits at once can be gone (and the shim can have
+        // deleted its runtime state) before `runc start` has removed its
+        // exec fifo, which runc then reports as an error. It did start: only
+        // a container still in "created" (or unknown without an exit record) failed to.
+        auto rs = OciRuntime(ctx).state(id);
+        bool ran = rs ? *rs == "running" || *rs == "stopped" || *rs == "paused" : path_exists(store.exit_path(id));
+        if (!ran) throw e.prefixed(fmt::format("starting container {}", c.config.name));
     }
     store.mark_started(id, start_time);
     return conn;
