@@ -300,3 +300,20 @@ wait_for_lines() {
     wait "$pid" || rc=$?
     [ "$rc" -eq 0 ]
 }
+
+@test "events: image import, tag, untag and remove are recorded" {
+    tar -C "$ROOTFS" -cf "$TEST_DIR/rootfs.tar" .
+    conman import "$TEST_DIR/rootfs.tar" localhost/evimg
+    conman tag localhost/evimg localhost/evimg2
+    conman untag localhost/evimg localhost/evimg2
+    conman rmi localhost/evimg
+    run_conman events --stream=false --filter type=image --format '{{.Status}} {{.Name}}'
+    assert_status 0
+    [ "${lines[0]}" = "import localhost/evimg" ]
+    [ "${lines[1]}" = "tag localhost/evimg2:latest" ]
+    [ "${lines[2]}" = "untag localhost/evimg2" ]
+    [ "${lines[3]}" = "untag localhost/evimg:latest" ]
+    [ "${lines[4]}" = "remove localhost/evimg:latest" ]
+    run_conman events --stream=false --filter type=image --filter event=tag --format json
+    [ "$(echo "$output" | jq -r '.Type + " " + .Status')" = "image tag" ]
+}
