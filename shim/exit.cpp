@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/fs.hpp"
 #include "shim.hpp"
 
@@ -43,6 +44,7 @@ void Shim::finish() {
     } catch (const Error&) {
         // Nowhere to report it; the Exit packets below still carry the record.
     }
+    record_died_event();
     server_->broadcast_exit(exit_json_);
     // From here a new `wait` finds no socket and reads the exit file instead.
     server_->close_listener();
@@ -73,6 +75,30 @@ void Shim::drain_output() {
         bool a = read_output(false);
         bool b = read_output(true);
         more = a || b;
+    }
+}
+
+// The "died" event, written here because no conman process may be running
+// when the container exits. Name, image and labels come from the record
+// next to the exit file (the name may have changed since create).
+void Shim::record_died_event() noexcept {
+    if (args_.events_log.empty()) return;
+    try {
+        std::string name, image;
+        std::map<std::string, std::string> labels;
+        auto rec = nlohmann::json::parse(read_file_if_exists(join_path(dirname_of(args_.exit_file), "config.json"))
+                                             .value_or(""), nullptr, false);
+        if (rec.is_object() && rec.contains("config") && rec["config"].is_object()) {
+            const auto& c = rec["config"];
+            name = c.value("name", "");
+            image = c.value("image", "");
+            if (c.contains("labels") && c["labels"].is_object())
+                labels = c["labels"].get<std::map<std::string, std::string>>();
+        }
+        Event e = container_event("died", args_.id, name, image, labels);
+        e.exit_code = shim::decode_exit(exit_json_).exit_code;
+        append_event(args_.events_log, e);
+    } catch (...) {
     }
 }
 

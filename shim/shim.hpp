@@ -91,6 +91,7 @@ private:
     void finish();
     void drain_output();
     shim::ExitRecord make_record() const;
+    void record_died_event() noexcept;
     std::optional<int> wait_child(Child& c, int timeout_ms);
     std::vector<std::string> delete_argv() const;
     void run_bounded(const std::vector<std::string>& argv, int timeout_ms);

@@ -13,6 +13,7 @@
 
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/container_rootfs.hpp"
 #include "conman/fs.hpp"
 #include "conman/image_pull.hpp"
@@ -156,6 +157,7 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const I
                               mapped_id_count("/proc/self/gid_map"));
     // keep-id: the user's own ids inside unless --user says otherwise.
     if (c.userns.mode == "keep-id" && o.user.empty()) c.user = fmt::format("{}:{}", c.userns.keep_uid, c.userns.keep_gid);
+    apply_resource_flags(c.resources, o.resources, probe_cgroup_support(), host_identity().rootless);
     return c;
 }
 
@@ -359,6 +361,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     a.log_path = store.log_path(cfg.id);
     a.exit_file = store.exit_path(cfg.id);
     a.socket_dir = store.socket_dir(cfg.id);
+    a.events_log = events_log_path(ctx.root);
     a.stdin = cfg.stdin;
     a.terminal = cfg.tty;
     a.start = lo.start;
@@ -423,7 +426,22 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     // The start time is taken before the runtime starts the process, so it
     // can never be later than its exit.
     int64_t start_time = now_ns();
-    ShimStarted started = launch_shim(ctx, store, cfg, lo, &out.attached);
+    // Recorded before the runtime runs anything: a container that exits at
+    // once must not have its "died" (written by the shim) precede its start.
+    emit(ctx, cfg, "create");
+    if (lo.start) {
+        emit(ctx, cfg, "init");
+        emit(ctx, cfg, "start");
+    }
+    if (lo.attach) emit(ctx, cfg, "attach");
+    ShimStarted started = [&] {
+        try {
+            return launch_shim(ctx, store, cfg, lo, &out.attached);
+        } catch (...) {
+            emit(ctx, cfg, "remove");  // the rollback removes it
+            throw;
+        }
+    }();
     rollback.shim_started_ = true;
     c.state.pid = started.container_pid;
     c.state.shim_pid = started.shim_pid;
@@ -431,6 +449,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     if (lo.start) store.mark_started(cfg.id, start_time);
     rollback.disarm();
     store.refresh(c);
+    if (!lo.start) emit(ctx, cfg, "init");
     out.container = std::move(c);
     return out;
 }

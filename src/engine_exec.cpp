@@ -1,6 +1,7 @@
 // exec: a new process in a running container, started and owned by the
 // container's shim (which runs `runtime exec`), so `exec -d` outlives us.
 #include "conman/engine.hpp"
+#include "conman/events.hpp"
 #include "conman/security.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
@@ -58,6 +59,7 @@ ExecSession exec_container(const Context& ctx, const std::string& id, const Exec
     r.detach = o.detach;
     try {
         shim::Reply reply = conn->request_reply(r, kExecReplyTimeoutMs);
+        emit(ctx, c.config, "exec");
         return ExecSession{std::move(*conn), reply.pid};
     } catch (const Error& e) {
         // 126/127 from our own lookup inside the rootfs, as for create.

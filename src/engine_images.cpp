@@ -5,6 +5,7 @@
 #include "conman/digest.hpp"
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/fs.hpp"
 #include "conman/manifest.hpp"
 #include "conman/store.hpp"
@@ -57,12 +58,14 @@ void tag_image(const Context& ctx, const std::string& ref, const std::string& ne
     FileLock lock = store.lock();
     ImageRecord r = require_image(ctx, ref);
     store.assign_name(name, r.id);
+    emit_image(ctx, "tag", r.id, name);
 }
 
 void untag_image(const Context& ctx, const std::string& ref, const std::vector<std::string>& names) {
     ImageStore store(ctx);
     FileLock lock = store.lock();
     ImageRecord r = require_image(ctx, ref);
+    std::vector<std::string> old_names = r.names;
     if (names.empty()) {
         r.names.clear();
     } else {
@@ -74,6 +77,7 @@ void untag_image(const Context& ctx, const std::string& ref, const std::vector<s
         }
     }
     store.save(r);
+    for (auto& n : names.empty() ? old_names : names) emit_image(ctx, "untag", r.id, n);
 }
 
 RemovedImage remove_image(const Context& ctx, const std::string& ref, bool force) {
@@ -87,6 +91,7 @@ RemovedImage remove_image(const Context& ctx, const std::string& ref, bool force
         out.untagged.push_back(*it);
         r.names.erase(it);
         store.save(r);
+        emit_image(ctx, "untag", r.id, out.untagged[0]);
         return out;
     }
     auto users = containers_using(ctx, r.id);
@@ -98,6 +103,8 @@ RemovedImage remove_image(const Context& ctx, const std::string& ref, bool force
     out.deleted = r.id;
     store.remove_record(r.id);
     collect_garbage(store);
+    for (auto& n : out.untagged) emit_image(ctx, "untag", r.id, n);
+    emit_image(ctx, "remove", r.id, r.names.empty() ? r.id : r.names[0]);
     return out;
 }
 

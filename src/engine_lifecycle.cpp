@@ -6,8 +6,10 @@
 
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
+#include "conman/resources.hpp"
 #include "conman/runtime.hpp"
 #include "conman/timeutil.hpp"
 
@@ -29,7 +31,9 @@ void wait_for_close(ShimConnection& conn, int timeout_ms) {
     }
 }
 
-bool is_active(const Container& c) { return c.state.status == kRunning || c.state.status == kCreated; }
+bool is_active(const Container& c) {
+    return c.state.status == kRunning || c.state.status == kCreated || c.state.status == kPaused;
+}
 
 
 }  // namespace
@@ -55,6 +59,9 @@ std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Co
     OciRuntime(ctx).delete_force(id);
     std::optional<ShimConnection> conn;
     int64_t start_time = now_ns();
+    // Before the runtime runs it: the shim's "died" must come after these.
+    emit(ctx, c.config, "init");
+    emit(ctx, c.config, "start");
     auto started = launch_shim(ctx, store, c.config, {.start = true, .attach = attach}, &conn);
     c.state = ContainerState{};
     c.state.pid = started.container_pid;
@@ -70,6 +77,7 @@ ShimConnection attach_container(const Context& ctx, const Container& c, bool wit
     auto conn = ShimConnection::connect(Store(ctx).socket_dir(c.config.id));
     if (!conn) fail(ErrorKind::Conflict, "container {} is not running: nothing to attach to", c.config.name);
     conn->request(shim::Request{.op = "attach", .stdin = with_stdin && c.config.stdin, .stdout = true, .stderr = true});
+    emit(ctx, c.config, "attach");
     return std::move(*conn);
 }
 
@@ -83,11 +91,20 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
     std::optional<ShimConnection> conn;
     if (attach) conn = attach_container(ctx, c, attach_stdin);
     if (c.state.status == kRunning) return conn;
+    if (c.state.status == kPaused)
+        fail(ErrorKind::Conflict, "container {} is paused: unpause it instead of starting it", c.config.name);
     int64_t start_time = now_ns();
+    emit(ctx, c.config, "start");  // before the process runs: its "died" must come later
     try {
         OciRuntime(ctx).start(id);
     } catch (const Error& e) {
-        throw e.prefixed(fmt::format("starting container {}", c.config.name));
+        // A process that exits at once can be gone (and the shim can have
+        // deleted its runtime state) before `runc start` has removed its
+        // exec fifo, which runc then reports as an error. It did start: only
+        // a container still in "created" (or unknown without an exit record) failed to.
+        auto rs = OciRuntime(ctx).state(id);
+        bool ran = rs ? *rs == "running" || *rs == "stopped" || *rs == "paused" : path_exists(store.exit_path(id));
+        if (!ran) throw e.prefixed(fmt::format("starting container {}", c.config.name));
     }
     store.mark_started(id, start_time);
     return conn;
@@ -96,6 +113,10 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout) {
     Container c = lookup_container(ctx, id);
     if (!is_active(c)) return;
+    if (c.state.status == kPaused)
+        fail(ErrorKind::Conflict, "can only stop created or running containers: {} is paused (unpause it first)",
+             c.config.name);
+    emit(ctx, c.config, "stop");
     Store store(ctx);
     auto conn = ShimConnection::connect(store.socket_dir(id));
     if (!conn) return;  // the shim went away: nothing left running
@@ -111,18 +132,20 @@ void stop_container(const Context& ctx, const std::string& id, std::optional<int
 
 void kill_container(const Context& ctx, const std::string& id, int sig) {
     Container c = lookup_container(ctx, id);
-    if (c.state.status != kRunning)
+    if (c.state.status != kRunning && c.state.status != kPaused)
         fail(ErrorKind::Conflict, "can only kill running containers: {} is in state {}", c.config.name, c.state.status);
     auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
     if (!conn) fail(ErrorKind::Conflict, "container {} is not running: its shim is gone", c.config.name);
+    emit(ctx, c.config, "kill");  // before the signal: the "died" it may cause comes after
     conn->kill(sig);
 }
 
 void remove_container(const Context& ctx, const std::string& id, bool force, std::optional<int> timeout) {
     Container c = lookup_container(ctx, id);
-    if (c.state.status == kRunning && !force)
-        fail(ErrorKind::Conflict,
-             "cannot remove container {} as it is running: stop it first or use --force", c.config.id);
+    if ((c.state.status == kRunning || c.state.status == kPaused) && !force)
+        fail(ErrorKind::Conflict, "cannot remove container {} as it is {}: stop it first or use --force", c.config.id,
+             c.state.status);
+    if (c.state.status == kPaused) thaw_for_removal(ctx, id);
     if (is_active(c)) {
         if (c.state.status == kCreated) timeout = 0;
         stop_container(ctx, id, timeout.value_or(0));
@@ -135,6 +158,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     // A shim that died without its cleanup may have left runtime state.
     if (!path_exists(store.exit_path(id)) || c.state.status == "unknown") OciRuntime(ctx).delete_force(id);
     store.remove(c);
+    emit(ctx, c.config, "remove");
 }
 
 int wait_container(const Context& ctx, const std::string& id) {
@@ -173,7 +197,10 @@ void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
     if (!path_exists(store.record_path(id))) return;
     Container c = store.load(id);
     if (is_active(c)) return;  // restarted meanwhile: nothing to clean
-    if (remove) store.remove(c);
+    if (remove) {
+        store.remove(c);
+        emit(ctx, c.config, "remove");
+    }
 }
 
 }  // namespace conman

@@ -34,7 +34,7 @@ void set_mount_count(const Store& store, const std::string& id, int n) {
     atomic_write(count_path(store, id), std::to_string(n), 0600, false);
 }
 
-bool is_active(const Container& c) { return c.state.status == kRunning || c.state.status == kCreated; }
+bool is_active(const Container& c) { return c.state.status == kRunning || c.state.status == kCreated || c.state.status == kPaused; }
 
 // An image container on the overlay driver: the only kind with a real mount.
 bool has_overlay(const Store& store, const Container& c) {

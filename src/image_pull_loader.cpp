@@ -1,6 +1,7 @@
 // The engine's side of pulling: --pull policies, and pull_image, which runs
 // the pull inside the image module (image_module.hpp).
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/image_module.hpp"
 #include "conman/image_pull.hpp"
 #include "conman/image_ref.hpp"
@@ -8,7 +9,9 @@
 namespace conman {
 
 ImageRecord pull_image(const Context& ctx, const std::string& input, const PullOptions& o) {
-    return image_module_call<ImageRecord>(ctx, "conman_image_pull_v1", PullRequest{input, o});
+    ImageRecord r = image_module_call<ImageRecord>(ctx, "conman_image_pull_v1", PullRequest{input, o});
+    emit_image(ctx, "pull", r.id, input);
+    return r;
 }
 
 PullPolicy parse_pull_policy(const std::string& s) {

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/image_module.hpp"
 #include "conman/image_push.hpp"
 
@@ -33,7 +34,9 @@ std::string push_destination_ref(const std::string& destination) {
 
 PushResult push_image(const Context& ctx, const std::string& image, const std::string& destination,
                       const PushOptions& o) {
-    return image_module_call<PushResult>(ctx, "conman_image_push_v1", PushRequest{image, destination, o});
+    PushResult r = image_module_call<PushResult>(ctx, "conman_image_push_v1", PushRequest{image, destination, o});
+    emit_image(ctx, "push", "", r.destination);
+    return r;
 }
 
 }  // namespace conman

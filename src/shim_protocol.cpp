@@ -194,6 +194,7 @@ std::vector<std::string> to_argv(const std::string& shim_path, const ShimArgs& a
     if (!a.runtime_root.empty()) v.insert(v.end(), {"--runtime-root", a.runtime_root});
     v.insert(v.end(), {"--log-path", a.log_path, "--exit-file", a.exit_file, "--socket-dir", a.socket_dir,
                        "--sync-fd", std::to_string(a.sync_fd)});
+    if (!a.events_log.empty()) v.insert(v.end(), {"--events-log", a.events_log});
     if (a.stdin) v.push_back("--stdin");
     if (a.terminal) v.push_back("--terminal");
     if (a.start) v.push_back("--start");
@@ -224,6 +225,7 @@ std::string* string_option(ShimArgs& a, std::string_view flag) {
     if (flag == "--log-path") return &a.log_path;
     if (flag == "--exit-file") return &a.exit_file;
     if (flag == "--socket-dir") return &a.socket_dir;
+    if (flag == "--events-log") return &a.events_log;
     return nullptr;
 }
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "conman/fs.hpp"
+#include "conman/resources.hpp"
 #include "conman/security.hpp"
 
 namespace conman {
@@ -252,6 +253,7 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     }
     json resources = {{"devices", dev_rules}};
     if (sec.pids_limit > 0) resources["pids"] = {{"limit", sec.pids_limit}};
+    add_oci_resources(resources, c.resources, probe_cgroup_support());
     auto [masked, ro] = masks(sec);
     json l = {
         {"namespaces", ns},

@@ -145,6 +145,7 @@ void Store::refresh(Container& c) const {
     }
     if (shim_alive(id)) {
         s.status = s.started_at ? kRunning : kCreated;
+        if (s.started_at && path_exists(socket_dir(id) + "/paused")) s.status = kPaused;  // engine_resources.cpp
         return;
     }
     // No shim and no exit record: the shim died (or never started). Report
@@ -162,6 +163,7 @@ void Store::mark_started(const std::string& id, int64_t at) const {
 void Store::clear_run_state(const std::string& id) const {
     ::unlink(exit_path(id).c_str());
     ::unlink(started_path(id).c_str());
+    ::unlink((socket_dir(id) + "/paused").c_str());
 }
 
 void Store::remove(const Container& c) const {

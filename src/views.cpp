@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "conman/names.hpp"
+#include "conman/resources.hpp"
 #include "conman/runtime.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
@@ -37,11 +38,11 @@ json state_json(const Container& c) {
         {"OciVersion", "1.0.2"},
         {"Status", s.status},
         {"Running", s.status == kRunning},
-        {"Paused", false},
+        {"Paused", s.status == kPaused},
         {"Restarting", false},
         {"OOMKilled", s.oom_killed},
         {"Dead", false},
-        {"Pid", s.status == kRunning ? s.pid : 0},
+        {"Pid", s.status == kRunning || s.status == kPaused ? s.pid : 0},
         {"ConmonPid", s.status == kExited ? 0 : s.shim_pid},
         {"ExitCode", s.exit_code},
         {"Error", s.error},
@@ -85,6 +86,7 @@ std::string status_text(const Container& c, int64_t now) {
     const auto& s = c.state;
     if (s.status == kRunning) return "Up " + human_duration(now - s.started_at);
     if (s.status == kCreated) return "Created";
+    if (s.status == kPaused) return "Paused";
     if (s.status == kExited) {
         if (!s.finished_at) return fmt::format("Exited ({})", s.exit_code);
         return fmt::format("Exited ({}) {} ago", s.exit_code, human_duration(now - s.finished_at));
@@ -114,7 +116,7 @@ json inspect_json(const Store& store, const Container& c) {
     const std::string& id = k.id;
     json args = json::array();
     for (size_t i = 1; i < k.args.size(); ++i) args.push_back(k.args[i]);
-    return {
+    json out = {
         {"Id", id},
         {"Created", go_time(k.created)},
         {"Path", k.args.empty() ? "" : k.args[0]},
@@ -159,6 +161,8 @@ json inspect_json(const Store& store, const Container& c) {
           {"GroupAdd", k.security.group_add},
           {"Ulimits", ulimits}}},
     };
+    out["HostConfig"].update(resources_inspect_json(k.resources));
+    return out;
 }
 
 json ps_json(const Container& c, int64_t now) {
@@ -181,7 +185,7 @@ json ps_json(const Container& c, int64_t now) {
         {"Names", json::array({k.name})},
         {"Namespaces", json::object()},
         {"Networks", json::array()},
-        {"Pid", s.status == kRunning ? s.pid : 0},
+        {"Pid", s.status == kRunning || s.status == kPaused ? s.pid : 0},
         {"Pod", ""},
         {"PodName", ""},
         {"Ports", nullptr},

@@ -26,6 +26,8 @@ using Register = CLI::App* (*)(CLI::App& parent, State& st);
 
 // Flags shared by create and run (podman's names).
 void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>& rest);
+// --memory, --cpus, ... (create, run and update).
+void add_resource_flags(CLI::App* cmd, ResourceFlags& r);
 // Splits the positional words of create/run into target and command.
 void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st);
 // Prints "conman: <message>" for one failed container of a multi-container verb.
@@ -119,5 +121,11 @@ CLI::App* register_mount(CLI::App& parent, State& st);
 CLI::App* register_umount(CLI::App& parent, State& st);
 CLI::App* register_history(CLI::App& parent, State& st);
 CLI::App* register_system(CLI::App& parent, State& st);
+CLI::App* register_stats(CLI::App& parent, State& st);
+CLI::App* register_top(CLI::App& parent, State& st);
+CLI::App* register_pause(CLI::App& parent, State& st);
+CLI::App* register_unpause(CLI::App& parent, State& st);
+CLI::App* register_update(CLI::App& parent, State& st);
+CLI::App* register_events(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

@@ -58,6 +58,19 @@ struct UsernsConfig {
     std::vector<IdMapping> uid_map, gid_map;
 };
 
+// cgroup limits (resources.hpp parses the flags, spec.cpp applies them, update changes them).
+struct ResourcesConfig {
+    int64_t memory = 0;              // bytes; 0: no limit
+    int64_t memory_reservation = 0;  // soft limit; 0: none
+    int64_t memory_swap = 0;         // memory + swap; 0: default (twice --memory), -1: unlimited
+    int64_t nano_cpus = 0;           // --cpus * 1e9 (sets quota/period)
+    uint64_t cpu_shares = 0;
+    int64_t cpu_quota = 0;           // microseconds per period; 0: none
+    uint64_t cpu_period = 0;         // microseconds; 0: the kernel's default
+    std::string cpuset_cpus, cpuset_mems;
+    uint16_t blkio_weight = 0;
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -84,12 +97,14 @@ struct ContainerConfig {
     std::vector<std::string> create_command;
     SecurityConfig security;
     UsernsConfig userns;
+    ResourcesConfig resources;
 };
 
 // Status values, podman's names.
 inline constexpr const char* kCreated = "created";
 inline constexpr const char* kRunning = "running";
 inline constexpr const char* kExited = "exited";
+inline constexpr const char* kPaused = "paused";
 
 struct ContainerState {
     std::string status = kCreated;
@@ -116,10 +131,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabi
                                                 group_add)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdMapping, container_id, host_id, size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UsernsConfig, mode, keep_uid, keep_gid, uid_map, gid_map)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ResourcesConfig, memory, memory_reservation, memory_swap, nano_cpus,
+                                                cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, blkio_weight)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security, userns)
+                                                create_command, security, userns, resources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error)
 

@@ -9,6 +9,7 @@
 #include "conman/container.hpp"
 #include "conman/context.hpp"
 #include "conman/image_pull.hpp"
+#include "conman/resources.hpp"
 #include "conman/security.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
@@ -42,6 +43,7 @@ struct CreateOptions {
     std::vector<std::string> create_command;  // argv as typed, for inspect
     SecurityFlags security;
     std::string userns;  // --userns as typed
+    ResourceFlags resources;
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

@@ -107,6 +107,7 @@ struct ShimArgs {
     std::string log_path;       // k8s-file log
     std::string exit_file;      // persistent exit record
     std::string socket_dir;     // <runroot>/<id>
+    std::string events_log;     // events log to append "died" to ("" = none)
     int sync_fd = 3;
     bool stdin = false;         // keep a stdin pipe open for the container
     bool terminal = false;      // process.terminal: the runtime sends a pty master over <socket-dir>/console.sock

@@ -51,9 +51,23 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--sysctl", s.sysctls, "Namespaced kernel parameter KEY=VALUE")->allow_extra_args(false);
     cmd->add_option("--device", s.devices, "Host device HOST[:CONTAINER][:rwm]")->allow_extra_args(false);
     cmd->add_option("--group-add", s.group_add, "Extra group (name or GID) for the container's process")->allow_extra_args(false);
+    add_resource_flags(cmd, o.resources);
     // Everything from the first positional on belongs to the container.
     cmd->prefix_command();
     (void)rest;
+}
+
+void add_resource_flags(CLI::App* cmd, ResourceFlags& r) {
+    cmd->add_option("-m,--memory", r.memory, "Memory limit (e.g. 512m, 1g; b, k, m, g units)");
+    cmd->add_option("--memory-reservation", r.memory_reservation, "Memory soft limit");
+    cmd->add_option("--memory-swap", r.memory_swap, "Memory plus swap limit (-1: unlimited swap; default twice --memory)");
+    cmd->add_option("--cpus", r.cpus, "Number of CPUs (e.g. 0.5): sets the CPU quota and period");
+    cmd->add_option("-c,--cpu-shares", r.cpu_shares, "CPU shares (relative weight, 2-262144)");
+    cmd->add_option("--cpu-period", r.cpu_period, "CPU CFS period in microseconds");
+    cmd->add_option("--cpu-quota", r.cpu_quota, "CPU CFS quota in microseconds per period");
+    cmd->add_option("--cpuset-cpus", r.cpuset_cpus, "CPUs the container may run on (e.g. 0-2,4)");
+    cmd->add_option("--cpuset-mems", r.cpuset_mems, "Memory nodes the container may use (NUMA)");
+    cmd->add_option("--blkio-weight", r.blkio_weight, "Block I/O weight (10-1000)");
 }
 
 void finish_create_options(CreateOptions& o, const std::vector<std::string>& rest, const State& st) {

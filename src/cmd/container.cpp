@@ -34,6 +34,7 @@ CLI::App* register_container(CLI::App& parent, State& st) {
     add_cp(*grp, st);
     add_mount(*grp, st);
     add_umount(*grp, st);
+    for (auto reg : {register_stats, register_top, register_pause, register_unpause, register_update}) reg(*grp, st);
     return grp;
 }
 

@@ -5,6 +5,7 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/image_archive.hpp"
 #include "conman/image_change.hpp"
 #include "conman/image_module.hpp"
@@ -32,6 +33,7 @@ CLI::App* add_import(CLI::App& parent, State& st) {
         f->in_fd = STDIN_FILENO;
         auto r = image_module_call<ImageResult>(st.context(), kImportEntry, *f);
         std::cout << r.id << std::endl;
+        emit_image(st.context(), "import", r.id, f->reference);
     });
     return cmd;
 }

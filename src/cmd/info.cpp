@@ -29,11 +29,12 @@ nlohmann::json info_json(const Context& ctx) {
     utsname u{};
     uname(&u);
     Store store(ctx);
-    int running = 0, stopped = 0, created = 0;
+    int running = 0, stopped = 0, created = 0, paused = 0;
     auto all = store.load_all();
     for (auto& c : all) {
         if (c.state.status == kRunning) ++running;
         else if (c.state.status == kCreated) ++created;
+        else if (c.state.status == kPaused) ++paused;
         else ++stopped;
     }
     bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
@@ -52,7 +53,7 @@ nlohmann::json info_json(const Context& ctx) {
         {"store",
          {{"graphRoot", ctx.root},
           {"runRoot", ctx.runroot},
-          {"containerStore", {{"number", all.size()}, {"running", running}, {"stopped", stopped}, {"paused", 0}, {"created", created}}},
+          {"containerStore", {{"number", all.size()}, {"running", running}, {"stopped", stopped}, {"paused", paused}, {"created", created}}},
           {"imageStore", {{"number", ImageStore(ctx).list().size()}}},
           {"graphDriverName", storage_driver(ctx)}}},
         {"version", {{"Version", CONMAN_VERSION}, {"OsArch", std::string("linux/") + u.machine}}},

@@ -5,6 +5,7 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/image_archive.hpp"
 #include "conman/image_module.hpp"
 
@@ -22,6 +23,7 @@ CLI::App* add_load(CLI::App& parent, State& st) {
         f->in_fd = STDIN_FILENO;
         auto r = image_module_call<LoadResult>(st.context(), kLoadEntry, *f);
         for (auto& n : r.loaded) std::cout << "Loaded image: " << n << "\n";
+        for (auto& n : r.loaded) emit_image(st.context(), "loadFromArchive", "", n);
         std::cout.flush();
     });
     return cmd;

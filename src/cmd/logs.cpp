@@ -126,7 +126,7 @@ CLI::App* register_logs(CLI::App& parent, State& st) {
             const auto& e = entries[i];
             print_text(e.is_stderr, e.ts, f->timestamps, e.text, e.ends_with_newline);
         }
-        bool active = c.state.status == kRunning || c.state.status == kCreated;
+        bool active = c.state.status == kRunning || c.state.status == kCreated || c.state.status == kPaused;
         if (f->follow && active) follow(ctx, store, c.config.id, complete, f->timestamps);
     });
     return cmd;

@@ -5,6 +5,7 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/events.hpp"
 #include "conman/image_archive.hpp"
 #include "conman/image_module.hpp"
 
@@ -27,6 +28,7 @@ CLI::App* add_save(CLI::App& parent, State& st) {
             fail(ErrorKind::Usage, "refusing to write an image archive to a terminal: use -o FILE or redirect standard output");
         f->out_fd = STDOUT_FILENO;
         image_module_call<SaveResult>(st.context(), kSaveEntry, *f);
+        for (auto& n : f->images) emit_image(st.context(), "save", "", n);
     });
     return cmd;
 }

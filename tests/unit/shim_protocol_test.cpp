@@ -109,6 +109,7 @@ TEST_CASE("shim_protocol: shim argv round trip") {
     a.log_path = "/l/ctr.log";
     a.exit_file = "/e/exit";
     a.socket_dir = "/run/c/abc";
+    a.events_log = "/e/events/events.log";
     a.sync_fd = 5;
     a.stdin = true;
     a.runtime_args = {"--debug", "--systemd-cgroup"};
@@ -123,6 +124,7 @@ TEST_CASE("shim_protocol: shim argv round trip") {
     CHECK(b.log_path == a.log_path);
     CHECK(b.exit_file == a.exit_file);
     CHECK(b.socket_dir == a.socket_dir);
+    CHECK(b.events_log == a.events_log);
     CHECK(b.sync_fd == 5);
     CHECK(b.stdin);
     CHECK_FALSE(b.terminal);
