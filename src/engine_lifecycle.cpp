@@ -9,6 +9,7 @@
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
 #include "conman/runtime.hpp"
+#include "conman/service.hpp"
 #include "conman/timeutil.hpp"
 
 namespace conman {
@@ -46,6 +47,8 @@ namespace {
 // Restart of an exited container: a new shim creates and starts it again.
 std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Container& c, bool attach) {
     const std::string& id = c.config.id;
+    prevent_restart(ctx, store, c, false);  // a shim between two runs ends first
+    reset_restart_state(store, id);
     // The previous shim may still be finishing (runtime delete, exit
     // command); its lock tells when it is gone.
     if (store.shim_alive(id)) {
@@ -80,6 +83,7 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
     Container c = store.load(id);
     if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
     if (c.state.status == kExited) return restart(ctx, store, c, attach);
+    reset_restart_state(store, id);
     std::optional<ShimConnection> conn;
     if (attach) conn = attach_container(ctx, c, attach_stdin);
     if (c.state.status == kRunning) return conn;
@@ -95,6 +99,10 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
 
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout) {
     Container c = lookup_container(ctx, id);
+    if (!c.config.service.restart_policy.empty() && c.config.service.restart_policy != "no") {
+        prevent_restart(ctx, Store(ctx), c);
+        c = lookup_container(ctx, id);  // it may have been restarted meanwhile
+    }
     if (!is_active(c)) return;
     Store store(ctx);
     auto conn = ShimConnection::connect(store.socket_dir(id));
@@ -113,6 +121,7 @@ void kill_container(const Context& ctx, const std::string& id, int sig) {
     Container c = lookup_container(ctx, id);
     if (c.state.status != kRunning)
         fail(ErrorKind::Conflict, "can only kill running containers: {} is in state {}", c.config.name, c.state.status);
+    prevent_restart(ctx, Store(ctx), c);
     auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
     if (!conn) fail(ErrorKind::Conflict, "container {} is not running: its shim is gone", c.config.name);
     conn->kill(sig);
@@ -123,6 +132,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     if (c.state.status == kRunning && !force)
         fail(ErrorKind::Conflict,
              "cannot remove container {} as it is running: stop it first or use --force", c.config.id);
+    prevent_restart(ctx, Store(ctx), c);
     if (is_active(c)) {
         if (c.state.status == kCreated) timeout = 0;
         stop_container(ctx, id, timeout.value_or(0));

@@ -44,6 +44,16 @@ struct SecurityConfig {
     std::vector<std::string> group_add;     // as given
 };
 
+// How the container lives under a service manager (sdnotify.hpp,
+// restart_policy.hpp): restart policy, sd_notify mode, --cidfile.
+struct ServiceConfig {
+    std::string restart_policy = "no";  // no, on-failure, always, unless-stopped
+    int restart_retries = 0;            // on-failure:N (0: no limit)
+    std::string sdnotify = "container"; // container, conman, ignore
+    bool notify_proxy = false;          // the container gets NOTIFY_SOCKET (a proxy socket the shim relays)
+    std::string cidfile;                // absolute path written at create, removed with the container
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -69,6 +79,7 @@ struct ContainerConfig {
     std::string runtime;       // runtime name or path used at create
     std::vector<std::string> create_command;
     SecurityConfig security;
+    ServiceConfig service;
 };
 
 // Status values, podman's names.
@@ -85,6 +96,7 @@ struct ContainerState {
     int exit_code = 0;
     bool oom_killed = false;
     std::string error;   // why the state is not the container's own (e.g. shim died)
+    int restart_count = 0;  // restarts by the shim under the restart policy since the last start
 };
 
 struct Container {
@@ -99,11 +111,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabi
                                                 read_only_tmpfs, no_new_privileges, seccomp, seccomp_profile,
                                                 seccomp_source, mask, unmask, ulimits, pids_limit, sysctls, devices,
                                                 group_add)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, restart_policy, restart_retries, sdnotify, notify_proxy,
+                                                cidfile)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security)
+                                                create_command, security, service)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
-                                                exit_code, oom_killed, error)
+                                                exit_code, oom_killed, error, restart_count)
 
 }  // namespace conman
