@@ -326,17 +326,24 @@ unit_value() { grep "^$2=" "$1" | head -n 1 | cut -d= -f2-; }
     wait_for_log g2 'hi there'
     wait_for_text "$NOUT" READY=1
     [ "$(grep -m1 '^MAINPID=' "$NOUT" | cut -d= -f2)" = "$(inspect g2 '{{.State.ConmonPid}}')" ]
-    # ExecStart again (a restart of the unit) replaces it again.
-    run run_unit_line "$unit" ExecStart
-    assert_status 0
-    [ "$(cat "$TEST_DIR/container-g2.service.ctr-id")" != "$id" ]
-    run run_unit_line "$unit" ExecStop
-    assert_status 0
-    run run_unit_line "$unit" ExecStopPost
-    assert_status 0
-    run_conman ps -aq
-    [ -z "$output" ]
-    [ ! -e "$TEST_DIR/container-g2.service.ctr-id" ]
+    # A restart of the unit: stop, remove, start a fresh one.
+    local n
+    for n in 1 2; do
+        run run_unit_line "$unit" ExecStop
+        assert_status 0
+        run_conman ps -q
+        [ -z "$output" ]  # stopped (and, --rm, perhaps removed already)
+        run run_unit_line "$unit" ExecStopPost
+        assert_status 0
+        run_conman ps -aq
+        [ -z "$output" ]
+        [ ! -e "$TEST_DIR/container-g2.service.ctr-id" ]
+        [ "$n" -eq 2 ] && break
+        run run_unit_line "$unit" ExecStart
+        assert_status 0
+        [ "$(cat "$TEST_DIR/container-g2.service.ctr-id")" != "$id" ]
+        state_is g2 running
+    done
     # Both are harmless when there is nothing to stop (--ignore).
     run run_unit_line "$unit" ExecStop
     assert_status 0
