@@ -98,6 +98,7 @@ void Shim::setup() {
     server_.emplace(epoll_.get(), args_.socket_dir);
     log_ = LogWriter(args_.log_path);
     if (args_.attach_fd >= 0) server_->adopt(UniqueFd(args_.attach_fd), args_.stdin);
+    setup_service();
 }
 
 std::vector<std::string> Shim::runtime_argv(const std::string& log_path) const {
@@ -235,7 +236,7 @@ bool Shim::create_container() {
         if (status_) exited_at_ = now_ns();
     }
     // Nobody to tell (conman gave up waiting): the container must not linger.
-    if (!report_started()) signal_container(SIGKILL, nullptr);
+    if (!report_started() && restarts_ == 0) signal_container(SIGKILL, nullptr);
     if (pending_signal_) signal_container(pending_signal_, nullptr);
     return true;
 }
@@ -252,7 +253,7 @@ void Shim::report_failure(const std::string& msg, const std::string& stderr_text
 
 bool Shim::report_started() {
     // Lower our OOM score only now: runc and the container must not inherit it.
-    if (auto old = read_file_if_exists("/proc/self/oom_score_adj")) {
+    if (auto old = old_oom_score_.empty() ? read_file_if_exists("/proc/self/oom_score_adj") : std::nullopt) {
         int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (fd >= 0) {
             if (::write(fd, "-1000", 5) == 5) old_oom_score_ = *old;

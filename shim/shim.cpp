@@ -42,8 +42,8 @@ int Shim::run() {
         return 1;
     }
     serve();
-    finish();
-    return 0;
+    if (run_restarts()) finish();
+    return exit_status();
 }
 
 void Shim::serve() {
@@ -66,6 +66,7 @@ void Shim::dispatch(int fd, uint32_t events) {
     else if (fd == out_r_.get()) read_output(false);
     else if (fd == err_r_.get()) read_output(true);
     else if (fd == pidfd_.get()) reaper_.reap_all();
+    else if (notify_fd_ && fd == notify_fd_.get()) relay_notify();
     else if (stdin_ && fd == stdin_.fd()) flush_stdin();
     else if (fd == server_->listen_fd()) server_->accept_all();
     else if (dispatch_exec(fd)) return;
@@ -141,6 +142,10 @@ void Shim::on_request(Client& c, const shim::Request& r) {
         if (r.signal <= 0 || r.signal >= NSIG) err = fmt::format("invalid signal {}", r.signal);
         else signal_container(r.signal, &err);
         err.empty() ? server_->reply_ok(c) : server_->reply_error(c, err);
+        return;
+    } else if (r.op == "norestart") {
+        no_restart_ = true;
+        server_->reply_ok(c);
         return;
     } else if (r.op == "resize") {
         resize(c, r);

@@ -16,6 +16,7 @@
 #include "attach_server.hpp"
 #include "conman/fd.hpp"
 #include "conman/process.hpp"
+#include "conman/restart_policy.hpp"
 #include "conman/shim_protocol.hpp"
 #include "console.hpp"
 #include "exec_session.hpp"
@@ -87,6 +88,18 @@ private:
     void session_stdin(Client& c, std::string_view data, bool close);
     void session_stdin_flushed(ExecSession& s);
     void resize_session(Client& c, const shim::Request& r);
+    // restart.cpp: restart policies
+    bool run_restarts();  // false when it already ended the shim (no finish())
+    bool stopped_by_user() const;
+    bool restart_due() const;
+    void publish_exit_for_restart();
+    bool restart_wait();
+    bool start_again();
+    void end_after_restarts();
+    int exit_status() const;  // the shim's own exit code: the container's last one
+    // service.cpp: shim.pid and the sd_notify proxy socket
+    void setup_service();
+    void relay_notify();
     // exit.cpp
     void finish();
     void drain_output();
@@ -123,6 +136,10 @@ private:
     int pending_signal_ = 0;     // SIGTERM/SIGINT that arrived before the pid was known
     std::string old_oom_score_;
     OomWatch oom_;
+
+    int restarts_ = 0;           // restarts done by this shim (restart.cpp)
+    bool no_restart_ = false;    // "norestart" request, or a signal while waiting to restart
+    UniqueFd notify_fd_;         // the container's sd_notify proxy socket (service.cpp)
 };
 
 }  // namespace conman::shimd

@@ -22,7 +22,9 @@
 #include "conman/manifest.hpp"
 #include "conman/names.hpp"
 #include "conman/rootfs.hpp"
+#include "conman/sdnotify.hpp"
 #include "conman/security.hpp"
+#include "conman/service.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
@@ -158,6 +160,7 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const I
     // keep-id: the user's own ids inside unless --user says otherwise.
     if (c.userns.mode == "keep-id" && o.user.empty()) c.user = fmt::format("{}:{}", c.userns.keep_uid, c.userns.keep_gid);
     apply_resource_flags(c.resources, o.resources, probe_cgroup_support(), host_identity().rootless);
+    apply_service_options(c, o);
     return c;
 }
 
@@ -232,7 +235,9 @@ void write_bundle(const Store& store, const ContainerConfig& c, const CreateOpti
     }
     in.console_rows = o.tty_rows;
     in.console_cols = o.tty_cols;
-    atomic_write(bundle + "/config.json", build_spec(c, in).dump(), 0600, false);
+    auto spec = build_spec(c, in);
+    if (c.service.notify_proxy) add_notify_mount(spec, store.socket_dir(c.id));
+    atomic_write(bundle + "/config.json", spec.dump(), 0600, false);
 }
 
 // Undoes a half-made create unless disarmed.
@@ -365,6 +370,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     a.stdin = cfg.stdin;
     a.terminal = cfg.tty;
     a.start = lo.start;
+    add_service_shim_args(cfg, a);
     prepare_rootfs(ctx, cfg);  // after a reboot an image rootfs needs mounting again
     if (cfg.auto_remove) {
         a.exit_command = {ctx.self_exe};
@@ -406,9 +412,8 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     claim_free_name(store, cfg);
     CreateRollback rollback(store, cfg, o.cidfile);
     if (!o.cidfile.empty()) {
-        UniqueFd fd = open_fd(o.cidfile, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        write_cidfile(o.cidfile, cfg.id);
         rollback.cidfile_created_ = true;
-        write_all(fd.get(), cfg.id);
     }
     mkdir_p(store.dir(cfg.id));
     if (img) {
@@ -417,6 +422,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         prepare_rootfs(ctx, cfg);
         set_user_and_env(cfg, o, &*img);
     }
+    apply_sdnotify_config(cfg);
     write_bundle(store, cfg, o);
     Container c;
     c.config = cfg;

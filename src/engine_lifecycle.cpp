@@ -11,6 +11,7 @@
 #include "conman/names.hpp"
 #include "conman/resources.hpp"
 #include "conman/runtime.hpp"
+#include "conman/service.hpp"
 #include "conman/timeutil.hpp"
 
 namespace conman {
@@ -50,6 +51,8 @@ namespace {
 // Restart of an exited container: a new shim creates and starts it again.
 std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Container& c, bool attach) {
     const std::string& id = c.config.id;
+    prevent_restart(ctx, store, c, false);  // a shim between two runs ends first
+    reset_restart_state(store, id);
     // The previous shim may still be finishing (runtime delete, exit
     // command); its lock tells when it is gone.
     if (store.shim_alive(id)) {
@@ -88,6 +91,7 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
     Container c = store.load(id);
     if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
     if (c.state.status == kExited) return restart(ctx, store, c, attach);
+    reset_restart_state(store, id);
     std::optional<ShimConnection> conn;
     if (attach) conn = attach_container(ctx, c, attach_stdin);
     if (c.state.status == kRunning) return conn;
@@ -112,6 +116,10 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
 
 void stop_container(const Context& ctx, const std::string& id, std::optional<int> timeout) {
     Container c = lookup_container(ctx, id);
+    if (!c.config.service.restart_policy.empty() && c.config.service.restart_policy != "no") {
+        prevent_restart(ctx, Store(ctx), c);
+        c = lookup_container(ctx, id);  // it may have been restarted meanwhile
+    }
     if (!is_active(c)) return;
     if (c.state.status == kPaused)
         fail(ErrorKind::Conflict, "can only stop created or running containers: {} is paused (unpause it first)",
@@ -134,6 +142,7 @@ void kill_container(const Context& ctx, const std::string& id, int sig) {
     Container c = lookup_container(ctx, id);
     if (c.state.status != kRunning && c.state.status != kPaused)
         fail(ErrorKind::Conflict, "can only kill running containers: {} is in state {}", c.config.name, c.state.status);
+    prevent_restart(ctx, Store(ctx), c);
     auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
     if (!conn) fail(ErrorKind::Conflict, "container {} is not running: its shim is gone", c.config.name);
     emit(ctx, c.config, "kill");  // before the signal: the "died" it may cause comes after
@@ -145,6 +154,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     if ((c.state.status == kRunning || c.state.status == kPaused) && !force)
         fail(ErrorKind::Conflict, "cannot remove container {} as it is {}: stop it first or use --force", c.config.id,
              c.state.status);
+    prevent_restart(ctx, Store(ctx), c);
     if (c.state.status == kPaused) thaw_for_removal(ctx, id);
     if (is_active(c)) {
         if (c.state.status == kCreated) timeout = 0;

@@ -25,6 +25,7 @@ constexpr cli::Register kCommands[] = {
     cli::register_umount, cli::register_history, cli::register_system,
     cli::register_stats,  cli::register_top,    cli::register_pause, cli::register_unpause,
     cli::register_update, cli::register_events,
+    cli::register_generate,
 };
 
 // The first word that is not a global option or its value, if any.

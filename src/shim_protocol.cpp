@@ -200,6 +200,9 @@ std::vector<std::string> to_argv(const std::string& shim_path, const ShimArgs& a
     if (a.start) v.push_back("--start");
     if (a.attach_fd >= 0) v.insert(v.end(), {"--attach-fd", std::to_string(a.attach_fd)});
     for (const auto& ra : a.runtime_args) v.insert(v.end(), {"--runtime-arg", ra});
+    if (!a.restart.empty()) v.insert(v.end(), {"--restart", a.restart});
+    if (a.notify_proxy) v.push_back("--notify-proxy");
+    if (!a.notify_socket.empty()) v.insert(v.end(), {"--notify-socket", a.notify_socket});
     if (!a.exit_command.empty()) {
         v.push_back("--");
         v.insert(v.end(), a.exit_command.begin(), a.exit_command.end());
@@ -226,6 +229,8 @@ std::string* string_option(ShimArgs& a, std::string_view flag) {
     if (flag == "--exit-file") return &a.exit_file;
     if (flag == "--socket-dir") return &a.socket_dir;
     if (flag == "--events-log") return &a.events_log;
+    if (flag == "--restart") return &a.restart;
+    if (flag == "--notify-socket") return &a.notify_socket;
     return nullptr;
 }
 
@@ -257,6 +262,10 @@ ShimArgs parse_argv(const std::vector<std::string>& argv) {
         }
         if (flag == "--start") {
             a.start = true;
+            continue;
+        }
+        if (flag == "--notify-proxy") {
+            a.notify_proxy = true;
             continue;
         }
         std::string* dst = string_option(a, flag);

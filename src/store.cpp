@@ -9,6 +9,7 @@
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
+#include "conman/service.hpp"
 #include "conman/shim_protocol.hpp"
 
 namespace conman {
@@ -119,6 +120,7 @@ bool Store::shim_alive(const std::string& id) const {
 void Store::refresh(Container& c) const {
     const std::string& id = c.config.id;
     auto& s = c.state;
+    load_restart_state(*this, c);
     if (auto started = read_file_if_exists(started_path(id))) {
         try {
             s.started_at = std::stoll(*started);
@@ -172,6 +174,7 @@ void Store::remove(const Container& c) const {
     if (is_mount_point(dir(c.config.id) + "/merged"))
         fail(ErrorKind::System, "container {}: its rootfs is still mounted", c.config.id);
     release_name(c.config.name, c.config.id);
+    remove_cidfile(c.config);
     remove_all(socket_dir(c.config.id));
     remove_all(dir(c.config.id));
 }

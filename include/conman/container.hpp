@@ -71,6 +71,16 @@ struct ResourcesConfig {
     uint16_t blkio_weight = 0;
 };
 
+// How the container lives under a service manager (sdnotify.hpp,
+// restart_policy.hpp): restart policy, sd_notify mode, --cidfile.
+struct ServiceConfig {
+    std::string restart_policy = "no";  // no, on-failure, always, unless-stopped
+    int restart_retries = 0;            // on-failure:N (0: no limit)
+    std::string sdnotify = "container"; // container, conman, ignore
+    bool notify_proxy = false;          // the container gets NOTIFY_SOCKET (a proxy socket the shim relays)
+    std::string cidfile;                // absolute path written at create, removed with the container
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -98,6 +108,7 @@ struct ContainerConfig {
     SecurityConfig security;
     UsernsConfig userns;
     ResourcesConfig resources;
+    ServiceConfig service;
 };
 
 // Status values, podman's names.
@@ -115,6 +126,7 @@ struct ContainerState {
     int exit_code = 0;
     bool oom_killed = false;
     std::string error;   // why the state is not the container's own (e.g. shim died)
+    int restart_count = 0;  // restarts by the shim under the restart policy since the last start
 };
 
 struct Container {
@@ -133,11 +145,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdMapping, container_id, host_id
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UsernsConfig, mode, keep_uid, keep_gid, uid_map, gid_map)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ResourcesConfig, memory, memory_reservation, memory_swap, nano_cpus,
                                                 cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, blkio_weight)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, restart_policy, restart_retries, sdnotify, notify_proxy,
+                                                cidfile)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security, userns, resources)
+                                                create_command, security, userns, resources, service)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
-                                                exit_code, oom_killed, error)
+                                                exit_code, oom_killed, error, restart_count)
 
 }  // namespace conman

@@ -35,6 +35,8 @@ struct CreateOptions {
     std::vector<std::string> labels;  // KEY=VALUE
     std::string cidfile;
     bool replace = false;
+    std::string restart;                   // --restart (restart_policy.hpp)
+    std::string sdnotify = "container";    // --sdnotify (sdnotify.hpp)
     std::string stop_signal;
     std::optional<int> stop_timeout;
     bool interactive = false;

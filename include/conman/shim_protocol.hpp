@@ -56,6 +56,8 @@ ExitRecord decode_exit(std::string_view json);  // throws Error on malformed inp
 //   attach: {"op":"attach","stdin":bool,"stdout":bool,"stderr":bool} -> Reply, then output + Exit
 //   wait:   {"op":"wait"} -> Exit when the container has exited (at once if it already has)
 //   kill:   {"op":"kill","signal":N} -> Reply
+//   norestart: {"op":"norestart"} -> Reply. The shim will not restart the
+//           container again; while it waits to restart one, it ends at once.
 //   resize: {"op":"resize","rows":R,"cols":C} -> Reply. On an exec session's
 //           connection it resizes that session's terminal, else the container's.
 //   exec:   {"op":"exec","process":{OCI process object},"tty":bool,"stdin":bool,
@@ -115,6 +117,9 @@ struct ShimArgs {
     int attach_fd = -1;         // an already connected client, attached to the output from the start
     std::vector<std::string> runtime_args;  // extra global args for the runtime
     std::vector<std::string> exit_command;  // run after exit (conman container cleanup ...)
+    std::string restart;        // restart policy ("always", "on-failure:3"; "" = no): see restart_policy.hpp
+    bool notify_proxy = false;  // bind <socket-dir>/notify/notify.sock for the container's sd_notify
+    std::string notify_socket;  // the service manager's NOTIFY_SOCKET the proxy relays to ("" = none)
 };
 std::vector<std::string> to_argv(const std::string& shim_path, const ShimArgs& a);
 ShimArgs parse_argv(const std::vector<std::string>& argv);  // argv without argv[0]; throws Error

@@ -32,6 +32,8 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("-l,--label", o.labels, "Set a label (KEY=VALUE)")->allow_extra_args(false);
     cmd->add_option("--cidfile", o.cidfile, "Write the container ID to this file");
     cmd->add_flag("--replace", o.replace, "Replace an existing container with the same name");
+    cmd->add_option("--restart", o.restart, "Restart policy: no, on-failure[:N], always, unless-stopped");
+    cmd->add_option("--sdnotify", o.sdnotify, "sd_notify mode: container (default), conman, ignore");
     cmd->add_option("--stop-signal", o.stop_signal, "Signal that stops the container (default SIGTERM)");
     cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing on stop (default 10)");
     cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and attach it");

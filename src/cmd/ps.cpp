@@ -41,6 +41,7 @@ bool matches(const Container& c, const std::map<std::string, std::vector<std::st
             if (key == "name") any |= c.config.name.find(v) != std::string::npos;
             else if (key == "id") any |= c.config.id.rfind(v, 0) == 0;
             else if (key == "status") any |= c.state.status == v;
+            else if (key == "restart-policy") any |= c.config.service.restart_policy == v;
             else if (key == "label") {
                 auto pos = v.find('=');
                 auto it = c.config.labels.find(v.substr(0, pos));
@@ -58,8 +59,8 @@ std::map<std::string, std::vector<std::string>> parse_filters(const std::vector<
         auto pos = f.find('=');
         if (pos == std::string::npos) fail(ErrorKind::Usage, "invalid filter \"{}\": expected KEY=VALUE", f);
         std::string key = f.substr(0, pos);
-        if (key != "name" && key != "id" && key != "status" && key != "label")
-            fail(ErrorKind::Usage, "invalid filter \"{}\": supported keys are name, id, status and label", f);
+        if (key != "name" && key != "id" && key != "status" && key != "label" && key != "restart-policy")
+            fail(ErrorKind::Usage, "invalid filter \"{}\": supported keys are name, id, status, label and restart-policy", f);
         std::string val = f.substr(pos + 1);
         if (key == "status" && val != "created" && val != "running" && val != "exited" && val != "paused" &&
             val != "stopped" && val != "unknown")

@@ -3,6 +3,8 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/fs.hpp"
+#include "conman/service.hpp"
 #include "conman/store.hpp"
 
 namespace conman::cli {
@@ -12,7 +14,7 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
     struct Flags {
         bool force = false, all = false, ignore = false, volumes = false;
         std::optional<int> time;
-        std::vector<std::string> refs;
+        std::vector<std::string> refs, cidfiles;
     };
     auto f = std::make_shared<Flags>();
     cmd->add_flag("-f,--force", f->force, "Kill and remove running containers");
@@ -20,10 +22,15 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
     cmd->add_flag("-i,--ignore", f->ignore, "Ignore containers that do not exist");
     cmd->add_option("-t,--time", f->time, "With --force: stop with this timeout instead of SIGKILL");
     cmd->add_flag("-v,--volumes", f->volumes, "Accepted for compatibility (no volumes yet)");
+    cmd->add_option("--cidfile", f->cidfiles, "Read the container ID from this file")->allow_extra_args(false);
     cmd->add_option("CONTAINER", f->refs, "Containers to remove");
     cmd->callback([f, &st] {
         Context ctx = st.context();
         Store store(ctx);
+        for_each_ref(st, f->cidfiles, [&](const std::string& path) {
+            if (!f->ignore || path_exists(path)) f->refs.push_back(read_cidfile(path));
+        });
+        if (f->refs.empty() && !f->cidfiles.empty()) return;
         auto refs = select_refs(store, f->refs, f->all, [](const Container&) { return true; }, "rm");
         for_each_ref(st, refs, [&](const std::string& ref) {
             auto id = resolve_or_ignore(store, ref, f->ignore);

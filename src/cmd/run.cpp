@@ -5,6 +5,7 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/sdnotify.hpp"
 
 namespace conman::cli {
 
@@ -46,6 +47,7 @@ CLI::App* register_run(CLI::App& parent, State& st) {
         // handed our socket first, so no output can precede the attach.
         Created cr = create_container(ctx, f->create, {.start = true, .attach = !f->detach});
         const std::string& id = cr.container.config.id;
+        notify_container_started(cr.container.config, cr.container.state.shim_pid);
         if (f->detach) {
             std::cout << id << "\n";
             return;
