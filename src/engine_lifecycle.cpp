@@ -173,7 +173,10 @@ void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
     if (!path_exists(store.record_path(id))) return;
     Container c = store.load(id);
     if (is_active(c)) return;  // restarted meanwhile: nothing to clean
-    if (remove) store.remove(c);
+    if (remove) {
+        store.remove(c);
+        remove_anonymous_volumes(ctx, store, c.config);  // --rm takes its anonymous volumes along
+    }
 }
 
 }  // namespace conman

@@ -8,6 +8,7 @@
 #include "conman/runtime.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -144,6 +145,7 @@ json inspect_json(const Store& store, const Container& c) {
         {"ExecIDs", json::array()},
         {"IsInfra", false},
         {"IsService", false},
+        {"Mounts", inspect_mounts(k)},
         {"Config", config_json(c)},
         {"HostConfig",
          {{"AutoRemove", k.auto_remove},
@@ -157,7 +159,10 @@ json inspect_json(const Store& store, const Container& c) {
           {"PidsLimit", k.security.pids_limit},
           {"Sysctls", k.security.sysctls},
           {"GroupAdd", k.security.group_add},
-          {"Ulimits", ulimits}}},
+          {"Ulimits", ulimits},
+          {"Binds", inspect_binds(k)},
+          {"Tmpfs", inspect_tmpfs(k)},
+          {"VolumesFrom", k.volumes.volumes_from}}},
     };
 }
 

@@ -119,5 +119,6 @@ CLI::App* register_mount(CLI::App& parent, State& st);
 CLI::App* register_umount(CLI::App& parent, State& st);
 CLI::App* register_history(CLI::App& parent, State& st);
 CLI::App* register_system(CLI::App& parent, State& st);
+CLI::App* register_volume(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

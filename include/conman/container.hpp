@@ -44,6 +44,22 @@ struct SecurityConfig {
     std::vector<std::string> group_add;     // as given
 };
 
+// A mount of the container's own (-v, --mount, --tmpfs, --volumes-from,
+// image VOLUMEs); volume.hpp parses the flags and makes the volumes.
+struct MountConfig {
+    std::string type;         // "bind", "volume" or "tmpfs"
+    std::string name;         // type volume: the volume's name
+    std::string source;       // host path: the bind source or the volume's _data ("tmpfs" for tmpfs)
+    std::string destination;  // in the container
+    std::vector<std::string> options;  // OCI mount options
+    bool anonymous = false;   // an anonymous volume made for this container (rm -v removes it)
+};
+
+struct VolumeConfig {
+    std::vector<MountConfig> mounts;
+    std::vector<std::string> volumes_from;  // as given, for inspect
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -69,6 +85,7 @@ struct ContainerConfig {
     std::string runtime;       // runtime name or path used at create
     std::vector<std::string> create_command;
     SecurityConfig security;
+    VolumeConfig volumes;
 };
 
 // Status values, podman's names.
@@ -99,10 +116,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabi
                                                 read_only_tmpfs, no_new_privileges, seccomp, seccomp_profile,
                                                 seccomp_source, mask, unmask, ulimits, pids_limit, sysctls, devices,
                                                 group_add)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountConfig, type, name, source, destination, options, anonymous)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeConfig, mounts, volumes_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security)
+                                                create_command, security, volumes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error)
 

@@ -13,6 +13,7 @@
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
 #include "conman/store.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -41,6 +42,7 @@ struct CreateOptions {
     int tty_rows = 0, tty_cols = 0;           // initial terminal size (0: unknown)
     std::vector<std::string> create_command;  // argv as typed, for inspect
     SecurityFlags security;
+    VolumeFlags volumes;  // -v, --mount, --tmpfs, --volumes-from
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.
