@@ -141,25 +141,31 @@ MountRequest parse_volume_flag(const std::string& spec) {
     if (spec.empty()) fail(ErrorKind::Usage, "{}: it is empty", shown);
     auto parts = split(spec, ':');
     if (parts.size() > 3) fail(ErrorKind::Usage, "{}: expected [SOURCE:]DESTINATION[:OPTIONS]", shown);
+    for (auto& p : parts)
+        if (p.empty()) fail(ErrorKind::Usage, "{}: expected [SOURCE:]DESTINATION[:OPTIONS] without empty fields", shown);
     MountRequest r;
     std::string src, dst, opts;
     if (parts.size() == 1) {
         dst = parts[0];
     } else if (parts.size() == 2) {
         // "/ctr:ro" is an anonymous volume with options; "src:/ctr" has a source.
-        if (!parts[1].empty() && parts[1][0] == '/') {
+        if (parts[1].empty() || parts[1][0] != '/') {
+            if (!parts[0].empty() && parts[0][0] == '/') {
+                dst = parts[0];
+                opts = parts[1];
+            } else {
+                src = parts[0];
+                dst = parts[1];  // relative: refused below, naming it
+            }
+        } else {
             src = parts[0];
             dst = parts[1];
-        } else {
-            dst = parts[0];
-            opts = parts[1];
         }
     } else {
         src = parts[0];
         dst = parts[1];
         opts = parts[2];
     }
-    if (parts.size() > 1 && src.empty() && parts[0].empty()) fail(ErrorKind::Usage, "{}: the source is empty", shown);
     r.destination = clean_container_path(dst, shown);
     if (is_host_path(src)) {
         r.type = "bind";
@@ -172,7 +178,6 @@ MountRequest parse_volume_flag(const std::string& spec) {
         r.source = src;
     }
     if (!opts.empty()) apply_volume_options(r, opts, shown);
-    else if (parts.size() == 3) fail(ErrorKind::Usage, "{}: the options are empty", shown);
     return r;
 }
 

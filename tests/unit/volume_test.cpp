@@ -56,13 +56,15 @@ TEST_CASE("-v options") {
 TEST_CASE("-v refuses what cannot work") {
     CHECK_THROWS_AS(parse_volume_flag(""), Error);
     CHECK_THROWS_AS(parse_volume_flag("/a:relative"), Error);      // options, then a relative destination
-    CHECK_THROWS_AS(parse_volume_flag("vol:data"), Error);         // relative destination
+    CHECK_THROWS_WITH(parse_volume_flag("vol:data"),
+                      "invalid volume \"vol:data\": the container path \"data\" must be absolute");
     CHECK_THROWS_AS(parse_volume_flag("/a:/"), Error);             // over the root
     CHECK_THROWS_AS(parse_volume_flag("bad name:/x"), Error);
     CHECK_THROWS_AS(parse_volume_flag("-vol:/x"), Error);
     CHECK_THROWS_AS(parse_volume_flag("/a:/b:ro:extra"), Error);
     CHECK_THROWS_AS(parse_volume_flag(":/b"), Error);
     CHECK_THROWS_AS(parse_volume_flag("/a:/b:"), Error);
+    CHECK_THROWS_AS(parse_volume_flag("/a:"), Error);
     auto e = Error(ErrorKind::Usage, "");
     try {
         parse_volume_flag("vol:data");
