@@ -306,3 +306,22 @@ assert v["UID"] == 7 and v["GID"] == 8 and v["CreatedAt"].startswith("20"), v
     [ "$(ls "$CM_ROOT/volumes/shared/_data" | wc -l)" -eq 4 ]
     [ "$(conman volume ls -q | tr '\n' ' ')" = "race shared " ]
 }
+
+@test "system df counts volumes: links, active and reclaimable" {
+    conman volume create idle >/dev/null
+    conman run --name u -v used:/d --rootfs "$ROOTFS" sh -c 'dd if=/dev/zero of=/d/blob bs=1000 count=100 2>/dev/null'
+    run_conman system df --format '{{.Type}} {{.Total}} {{.Active}} {{.Size}} {{.Reclaimable}}'
+    assert_status 0
+    [ "${lines[2]}" = "Local Volumes 2 1 100kB 0B (0%)" ]
+    run_conman system df -v
+    assert_status 0
+    [[ "$output" =~ idle\ +0\ +0B ]]
+    [[ "$output" =~ used\ +1\ +100kB ]]
+    run_conman system df -v --format json
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [(v["VolumeName"], v["Links"]) for v in d["Volumes"]] == [("idle", 0), ("used", 1)], d
+assert [c["LocalVolumes"] for c in d["Containers"]] == [1], d
+' <<<"$output"
+}
