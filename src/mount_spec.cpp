@@ -422,6 +422,12 @@ json inspect_mounts(const ContainerConfig& c) {
     return out;
 }
 
+std::vector<std::string> mount_destinations(const ContainerConfig& c) {
+    std::vector<std::string> out;
+    for (auto& m : c.volumes.mounts) out.push_back(m.destination);
+    return out;
+}
+
 json inspect_binds(const ContainerConfig& c) {
     json out = json::array();
     for (auto& m : c.volumes.mounts) {

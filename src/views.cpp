@@ -182,7 +182,7 @@ json ps_json(const Container& c, int64_t now) {
         {"ImageID", ""},
         {"IsInfra", false},
         {"Labels", k.labels.empty() ? json(nullptr) : json(k.labels)},
-        {"Mounts", json::array()},
+        {"Mounts", mount_destinations(k)},
         {"Names", json::array({k.name})},
         {"Namespaces", json::object()},
         {"Networks", json::array()},
@@ -210,7 +210,7 @@ json ps_template_data(const Container& c, int64_t now, bool no_trunc) {
     j["Names"] = k.name;
     j["Labels"] = k.labels;
     j["Ports"] = "";
-    j["Mounts"] = "";
+    j["Mounts"] = join(mount_destinations(k), ",");
     return j;
 }
 

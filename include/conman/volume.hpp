@@ -69,6 +69,8 @@ nlohmann::json oci_mount(const MountConfig& m);
 void add_user_mounts(nlohmann::json& mounts, const std::vector<MountConfig>& user);
 // podman's "Mounts" entries of container inspect (tmpfs mounts are not listed).
 nlohmann::json inspect_mounts(const ContainerConfig& c);
+// The container paths of its own mounts (ps's Mounts).
+std::vector<std::string> mount_destinations(const ContainerConfig& c);
 // HostConfig.Binds and HostConfig.Tmpfs of container inspect.
 nlohmann::json inspect_binds(const ContainerConfig& c);
 nlohmann::json inspect_tmpfs(const ContainerConfig& c);

@@ -282,6 +282,7 @@ assert v["UID"] == 7 and v["GID"] == 8 and v["CreatedAt"].startswith("20"), v
     [ "$(cat "$TEST_DIR/b/y")" = 2 ]
     run_conman inspect --format '{{len .Mounts}} {{.HostConfig.VolumesFrom}}' dst
     [ "$output" = "2 [src]" ]
+    [ "$(conman ps -a --filter name=src --format '{{.Names}} {{.Mounts}}')" = "src /s,/b,/t" ]
     run_conman run --rm --volumes-from src:ro --rootfs "$ROOTFS" sh -c 'cat /s/x; echo 3 > /s/x || exit 9'
     assert_status 9
     [ "$output" = 1 ]
