@@ -401,6 +401,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     if (!o.cidfile.empty() && path_exists(o.cidfile))
         fail(ErrorKind::Conflict, "container id file {} exists: another container may use it; remove it first", o.cidfile);
     ctx.require_runtime();
+    parse_mount_requests(o.volumes);  // bad -v/--mount/--tmpfs fail before any pull
     std::optional<ImageInfo> img = load_image(ctx, o);
     ContainerConfig cfg = build_config(ctx, o, img ? &*img : nullptr);
     if (!img) set_user_and_env(cfg, o, nullptr);
@@ -423,6 +424,9 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         set_user_and_env(cfg, o, &*img);
     }
     apply_sdnotify_config(cfg);
+    VolumeRollback volume_rollback(ctx);
+    attach_volumes(ctx, store, cfg, o.volumes, img ? img->config.config.volumes : std::vector<std::string>{},
+                   volume_rollback);
     write_bundle(store, cfg, o);
     Container c;
     c.config = cfg;
@@ -454,6 +458,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     store.save(c);
     if (lo.start) store.mark_started(cfg.id, start_time);
     rollback.disarm();
+    volume_rollback.disarm();
     store.refresh(c);
     if (!lo.start) emit(ctx, cfg, "init");
     out.container = std::move(c);

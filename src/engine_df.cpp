@@ -12,6 +12,7 @@
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/store.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -60,9 +61,11 @@ DiskUsage disk_usage(const Context& ctx) {
     ImageStore images(ctx);
     Store store(ctx);
     std::vector<Container> containers;
+    std::vector<VolumeRecord> volumes;
     {
         FileLock lock = store.lock_shared();
         containers = store.load_all();
+        volumes = VolumeStore(ctx).all();
     }
     std::map<std::string, int> users;  // image ID -> containers
     for (auto& c : containers) {
@@ -105,6 +108,19 @@ DiskUsage disk_usage(const Context& ctx) {
         if (c.running()) ++du.containers_active;
         else du.containers_reclaimable += u.size;
         du.containers.push_back(std::move(u));
+    }
+    for (auto& v : volumes) {
+        VolumeUsage u{v.name, 0, dir_size(VolumeStore(ctx).mountpoint(v.name))};
+        for (auto& c : containers)
+            for (auto& m : c.config.volumes.mounts)
+                if (m.type == "volume" && m.name == v.name) {
+                    ++u.links;
+                    break;
+                }
+        du.volumes_size += u.size;
+        if (u.links) ++du.volumes_active;
+        else du.volumes_reclaimable += u.size;
+        du.volumes.push_back(std::move(u));
     }
     return du;
 }

@@ -210,6 +210,7 @@ void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
     if (remove) {
         store.remove(c);
         emit(ctx, c.config, "remove");
+        remove_anonymous_volumes(ctx, store, c.config);  // --rm takes its anonymous volumes along
     }
 }
 

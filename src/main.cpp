@@ -26,6 +26,7 @@ constexpr cli::Register kCommands[] = {
     cli::register_stats,  cli::register_top,    cli::register_pause, cli::register_unpause,
     cli::register_update, cli::register_events,
     cli::register_generate,
+    cli::register_volume,
 };
 
 // The first word that is not a global option or its value, if any.

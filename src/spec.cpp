@@ -17,6 +17,7 @@
 #include "conman/fs.hpp"
 #include "conman/resources.hpp"
 #include "conman/security.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -184,6 +185,7 @@ json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
     if (!in.hosts_path.empty()) m.push_back(bind(in.hosts_path, "/etc/hosts"));
     if (!in.hostname_path.empty()) m.push_back(bind(in.hostname_path, "/etc/hostname"));
     if (!in.resolv_path.empty()) m.push_back(bind(in.resolv_path, "/etc/resolv.conf"));
+    add_user_mounts(m, c.volumes.mounts);  // -v, --mount, --tmpfs, image VOLUMEs (volume.hpp)
     return m;
 }
 

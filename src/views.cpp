@@ -9,6 +9,7 @@
 #include "conman/runtime.hpp"
 #include "conman/spec.hpp"
 #include "conman/timeutil.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -147,6 +148,7 @@ json inspect_json(const Store& store, const Container& c) {
         {"ExecIDs", json::array()},
         {"IsInfra", false},
         {"IsService", false},
+        {"Mounts", inspect_mounts(k)},
         {"Config", config_json(c)},
         {"HostConfig",
          {{"AutoRemove", k.auto_remove},
@@ -162,7 +164,10 @@ json inspect_json(const Store& store, const Container& c) {
           {"PidsLimit", k.security.pids_limit},
           {"Sysctls", k.security.sysctls},
           {"GroupAdd", k.security.group_add},
-          {"Ulimits", ulimits}}},
+          {"Ulimits", ulimits},
+          {"Binds", inspect_binds(k)},
+          {"Tmpfs", inspect_tmpfs(k)},
+          {"VolumesFrom", k.volumes.volumes_from}}},
     };
     out["HostConfig"].update(resources_inspect_json(k.resources));
     return out;
@@ -184,7 +189,7 @@ json ps_json(const Container& c, int64_t now) {
         {"ImageID", ""},
         {"IsInfra", false},
         {"Labels", k.labels.empty() ? json(nullptr) : json(k.labels)},
-        {"Mounts", json::array()},
+        {"Mounts", mount_destinations(k)},
         {"Names", json::array({k.name})},
         {"Namespaces", json::object()},
         {"Networks", json::array()},
@@ -212,7 +217,7 @@ json ps_template_data(const Container& c, int64_t now, bool no_trunc) {
     j["Names"] = k.name;
     j["Labels"] = k.labels;
     j["Ports"] = "";
-    j["Mounts"] = "";
+    j["Mounts"] = join(mount_destinations(k), ",");
     return j;
 }
 

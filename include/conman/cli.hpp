@@ -128,5 +128,6 @@ CLI::App* register_unpause(CLI::App& parent, State& st);
 CLI::App* register_update(CLI::App& parent, State& st);
 CLI::App* register_events(CLI::App& parent, State& st);
 CLI::App* register_generate(CLI::App& parent, State& st);
+CLI::App* register_volume(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

@@ -81,6 +81,22 @@ struct ServiceConfig {
     std::string cidfile;                // absolute path written at create, removed with the container
 };
 
+// A mount of the container's own (-v, --mount, --tmpfs, --volumes-from,
+// image VOLUMEs); volume.hpp parses the flags and makes the volumes.
+struct MountConfig {
+    std::string type;         // "bind", "volume" or "tmpfs"
+    std::string name;         // type volume: the volume's name
+    std::string source;       // host path: the bind source or the volume's _data ("tmpfs" for tmpfs)
+    std::string destination;  // in the container
+    std::vector<std::string> options;  // OCI mount options
+    bool anonymous = false;   // an anonymous volume made for this container (rm -v removes it)
+};
+
+struct VolumeConfig {
+    std::vector<MountConfig> mounts;
+    std::vector<std::string> volumes_from;  // as given, for inspect
+};
+
 struct ContainerConfig {
     std::string id;
     std::string name;
@@ -109,6 +125,7 @@ struct ContainerConfig {
     UsernsConfig userns;
     ResourcesConfig resources;
     ServiceConfig service;
+    VolumeConfig volumes;
 };
 
 // Status values, podman's names.
@@ -147,10 +164,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ResourcesConfig, memory, memory_
                                                 cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, blkio_weight)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, restart_policy, restart_retries, sdnotify, notify_proxy,
                                                 cidfile)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountConfig, type, name, source, destination, options, anonymous)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeConfig, mounts, volumes_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security, userns, resources, service)
+                                                create_command, security, userns, resources, service,
+                                                volumes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error, restart_count)
 

@@ -27,12 +27,23 @@ struct ContainerUsage {
     int64_t size = 0;
 };
 
+// Volumes: links are the containers (any state) that mount one; it is
+// active when it has any; reclaimable is the size of the others.
+struct VolumeUsage {
+    std::string name;
+    int links = 0;
+    int64_t size = 0;
+};
+
 struct DiskUsage {
     std::vector<ImageUsage> images;          // newest first
     std::vector<ContainerUsage> containers;  // newest first
     int images_active = 0, containers_active = 0;
     int64_t images_size = 0, images_reclaimable = 0;
     int64_t containers_size = 0, containers_reclaimable = 0;
+    std::vector<VolumeUsage> volumes;  // by name
+    int volumes_active = 0;
+    int64_t volumes_size = 0, volumes_reclaimable = 0;
 };
 
 DiskUsage disk_usage(const Context& ctx);

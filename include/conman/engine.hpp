@@ -14,6 +14,7 @@
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
 #include "conman/store.hpp"
+#include "conman/volume.hpp"
 
 namespace conman {
 
@@ -46,6 +47,7 @@ struct CreateOptions {
     SecurityFlags security;
     std::string userns;  // --userns as typed
     ResourceFlags resources;
+    VolumeFlags volumes;  // -v, --mount, --tmpfs, --volumes-from
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

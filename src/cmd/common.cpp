@@ -54,6 +54,11 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--device", s.devices, "Host device HOST[:CONTAINER][:rwm]")->allow_extra_args(false);
     cmd->add_option("--group-add", s.group_add, "Extra group (name or GID) for the container's process")->allow_extra_args(false);
     add_resource_flags(cmd, o.resources);
+    auto& v = o.volumes;
+    cmd->add_option("-v,--volume", v.volume, "Bind mount or volume: [SRC:]DST[:OPTIONS]")->allow_extra_args(false);
+    cmd->add_option("--mount", v.mount, "Mount: type=bind|volume|tmpfs,src=,dst=[,OPTIONS]")->allow_extra_args(false);
+    cmd->add_option("--tmpfs", v.tmpfs, "Mount a tmpfs: DST[:OPTIONS]")->allow_extra_args(false);
+    cmd->add_option("--volumes-from", v.volumes_from, "Mount the volumes of a container: CTR[:ro|rw]")->allow_extra_args(false);
     // Everything from the first positional on belongs to the container.
     cmd->prefix_command();
     (void)rest;
@@ -86,6 +91,7 @@ void finish_create_options(CreateOptions& o, const std::vector<std::string>& res
         }
     }
     if (!o.stop_signal.empty()) parse_signal(o.stop_signal);
+    parse_mount_requests(o.volumes);
 }
 
 std::vector<std::string> select_refs(const Store& store, std::vector<std::string> refs, bool all,

@@ -6,6 +6,7 @@
 #include "conman/fs.hpp"
 #include "conman/service.hpp"
 #include "conman/store.hpp"
+#include "conman/volume.hpp"
 
 namespace conman::cli {
 
@@ -21,7 +22,7 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
     cmd->add_flag("-a,--all", f->all, "Remove all containers");
     cmd->add_flag("-i,--ignore", f->ignore, "Ignore containers that do not exist");
     cmd->add_option("-t,--time", f->time, "With --force: stop with this timeout instead of SIGKILL");
-    cmd->add_flag("-v,--volumes", f->volumes, "Accepted for compatibility (no volumes yet)");
+    cmd->add_flag("-v,--volumes", f->volumes, "Also remove the container's anonymous volumes");
     cmd->add_option("--cidfile", f->cidfiles, "Read the container ID from this file")->allow_extra_args(false);
     cmd->add_option("CONTAINER", f->refs, "Containers to remove");
     cmd->callback([f, &st] {
@@ -35,7 +36,10 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
         for_each_ref(st, refs, [&](const std::string& ref) {
             auto id = resolve_or_ignore(store, ref, f->ignore);
             if (!id) return;
+            std::optional<ContainerConfig> cfg;
+            if (f->volumes) cfg = lookup_container(ctx, *id).config;
             remove_container(ctx, *id, f->force, f->time);
+            if (cfg) release_anonymous_volumes(ctx, *cfg);
             std::cout << *id << "\n";
         });
     });

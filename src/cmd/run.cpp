@@ -59,6 +59,7 @@ CLI::App* register_run(CLI::App& parent, State& st) {
             if (f->create.auto_remove) {
                 try {
                     remove_container(ctx, id, true, std::nullopt);
+                    release_anonymous_volumes(ctx, cr.container.config);
                 } catch (...) {
                 }
             }
@@ -75,6 +76,7 @@ CLI::App* register_run(CLI::App& parent, State& st) {
             } catch (const Error& e) {
                 if (e.kind() != ErrorKind::NotFound) throw;  // the shim's cleanup was quicker: fine
             }
+            release_anonymous_volumes(ctx, cr.container.config);  // podman: --rm takes anonymous volumes along
         }
     });
     return cmd;

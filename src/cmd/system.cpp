@@ -1,5 +1,6 @@
 // conman system ...: the system group. `system df` shows what images,
 // containers and volumes take on disk (disk_usage.hpp says how it counts).
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -29,7 +30,7 @@ std::vector<nlohmann::json> summary(const DiskUsage& du) {
     return {summary_row("Images", du.images.size(), du.images_active, du.images_size, du.images_reclaimable),
             summary_row("Containers", du.containers.size(), du.containers_active, du.containers_size,
                         du.containers_reclaimable),
-            summary_row("Local Volumes", 0, 0, 0, 0)};
+            summary_row("Local Volumes", du.volumes.size(), du.volumes_active, du.volumes_size, du.volumes_reclaimable)};
 }
 
 std::vector<nlohmann::json> image_rows(const DiskUsage& du, int64_t now) {
@@ -68,13 +69,21 @@ std::vector<nlohmann::json> container_rows(const DiskUsage& du, int64_t now) {
         rows.push_back({{"ContainerID", short_id(c.id)},
                         {"Image", c.image_id.empty() ? "" : short_id(c.image_id)},
                         {"Command", cmd},
-                        {"LocalVolumes", 0},
+                        {"LocalVolumes", std::count_if(c.volumes.mounts.begin(), c.volumes.mounts.end(),
+                                                       [](const MountConfig& m) { return m.type == "volume"; })},
                         {"Size", human_size(u.size)},
                         {"Created", human_duration(now - c.created)},
                         {"Status", u.container.state.status},
                         {"Names", c.name},
                         {"RawSize", u.size}});
     }
+    return rows;
+}
+
+std::vector<nlohmann::json> volume_rows(const DiskUsage& du) {
+    std::vector<nlohmann::json> rows;
+    for (auto& v : du.volumes)
+        rows.push_back({{"VolumeName", v.name}, {"Links", v.links}, {"Size", human_size(v.size)}, {"RawSize", v.size}});
     return rows;
 }
 
@@ -95,7 +104,7 @@ std::string verbose(const DiskUsage& du, int64_t now) {
                        "{{.Status}}\t{{.Names}}",
                        container_rows(du, now), df_header);
     out += "\nLocal Volumes space usage:\n\n";
-    out += render_rows("table {{.VolumeName}}\t{{.Links}}\t{{.Size}}", {}, df_header);
+    out += render_rows("table {{.VolumeName}}\t{{.Links}}\t{{.Size}}", volume_rows(du), df_header);
     return out;
 }
 
@@ -117,7 +126,7 @@ void add_df(CLI::App* grp, State& st) {
             } else if (f->format == "json") {
                 nlohmann::json j = {{"Images", image_rows(du, now)},
                                     {"Containers", container_rows(du, now)},
-                                    {"Volumes", nlohmann::json::array()}};
+                                    {"Volumes", volume_rows(du)}};
                 std::cout << j.dump(4) << "\n";
             } else {
                 fail(ErrorKind::Usage, "system df -v takes --format json only");

@@ -288,3 +288,29 @@ as_user() {
     [ "$after" -eq $((before + 1)) ]
     kill -0 "$(cat "$pidfile")"
 }
+
+@test "rootless: bind mounts, named volumes and tmpfs mounts" {
+    hostdir=$RL_DIR/bind-$RL_USER
+    mkdir -p "$hostdir"
+    chown "$RL_USER:$RL_USER" "$hostdir"
+    as_user "$RL_USER" run --rm -v "$hostdir:/mnt/h" --rootfs "$RL_DIR/rootfs" sh -c 'echo hi > /mnt/h/f'
+    assert_status 0
+    [ "$(cat "$hostdir/f")" = hi ]
+    [ "$(stat -c %U "$hostdir/f")" = "$RL_USER" ]
+    as_user "$RL_USER" run --rm -v "$hostdir:/mnt/h:ro" --rootfs "$RL_DIR/rootfs" sh -c 'cat /mnt/h/f; touch /mnt/h/g || exit 9'
+    assert_status 9
+    [ "$output" = hi ]
+    as_user "$RL_USER" run --name vw -v rlvol:/mnt/v --rootfs "$RL_DIR/rootfs" sh -c 'echo kept > /mnt/v/f'
+    assert_status 0
+    as_user "$RL_USER" rm vw
+    as_user "$RL_USER" run --rm -v rlvol:/mnt/v:ro --tmpfs /mnt/t:size=1m --rootfs "$RL_DIR/rootfs" \
+        sh -c 'cat /mnt/v/f; grep " /mnt/t " /proc/mounts; touch /mnt/v/g || exit 9'
+    assert_status 9
+    [ "${lines[0]}" = kept ]
+    [[ "${lines[1]}" == "tmpfs /mnt/t tmpfs "*"size=1024k"* ]]
+    [ "$(stat -c %U "$RL_DIR/$RL_USER/root/volumes/rlvol/_data/f")" = "$RL_USER" ]
+    as_user "$RL_USER" volume rm rlvol
+    assert_status 0
+    as_user "$RL_USER" volume ls -q
+    [ -z "$output" ]
+}
