@@ -23,6 +23,7 @@ constexpr cli::Register kCommands[] = {
     cli::register_push,   cli::register_load,   cli::register_save,  cli::register_import,
     cli::register_export, cli::register_commit, cli::register_cp,    cli::register_mount,
     cli::register_umount, cli::register_history, cli::register_system,
+    cli::register_network, cli::register_port,
 };
 
 // The first word that is not a global option or its value, if any.

@@ -119,5 +119,7 @@ CLI::App* register_mount(CLI::App& parent, State& st);
 CLI::App* register_umount(CLI::App& parent, State& st);
 CLI::App* register_history(CLI::App& parent, State& st);
 CLI::App* register_system(CLI::App& parent, State& st);
+CLI::App* register_network(CLI::App& parent, State& st);
+CLI::App* register_port(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conman/network.hpp"
+
 namespace conman {
 
 struct UlimitConfig {
@@ -69,6 +71,7 @@ struct ContainerConfig {
     std::string runtime;       // runtime name or path used at create
     std::vector<std::string> create_command;
     SecurityConfig security;
+    NetworkConfig network;
 };
 
 // Status values, podman's names.
@@ -102,7 +105,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityConfig, caps_set, capabi
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, created, image, image_id, rootfs, entrypoint, cmd,
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
-                                                create_command, security)
+                                                create_command, security, network)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error)
 

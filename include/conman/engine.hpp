@@ -9,6 +9,7 @@
 #include "conman/container.hpp"
 #include "conman/context.hpp"
 #include "conman/image_pull.hpp"
+#include "conman/network.hpp"
 #include "conman/security.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
@@ -41,6 +42,7 @@ struct CreateOptions {
     int tty_rows = 0, tty_cols = 0;           // initial terminal size (0: unknown)
     std::vector<std::string> create_command;  // argv as typed, for inspect
     SecurityFlags security;
+    NetworkFlags network;
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

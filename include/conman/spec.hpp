@@ -28,6 +28,8 @@ struct SpecInputs {
     int console_rows = 0, console_cols = 0;               // terminal size at start (0: unset)
     // Rootless: the user namespace's mappings (empty: no user namespace).
     std::vector<IdMapping> uid_mappings, gid_mappings;
+    // Network namespace: "" = a new one made by the runtime, "host" = none, else a path to join.
+    std::string netns_path;
 };
 
 // Rootless mappings for the calling user: container root is the user, and
