@@ -68,20 +68,21 @@ def ms(name, who, extra=""):
     for n, cmd, mean, sd in rows:
         if n == name and cmd.split()[0].endswith(who) and extra in cmd:
             return float(mean), float(sd)
-    return None
+    raise SystemExit(f"no result for {name} {who} {extra}")
 print("| case | conman ms | podman ms | conman/podman |")
 print("|---|---|---|---|")
-for label, name, extra in [("run --rm --network bridge true", "run_rm", "bridge"),
-                           ("run --rm --network none true", "run_rm", "none"),
-                           ("run --rm -p 127.0.0.1::80 true", "run_rm_p", ""),
-                           ("curl via published port", "request", "")]:
+cases = [("run --rm --network bridge true", "run_rm", "conman", "podman", "--network bridge"),
+         ("run --rm --network none true", "run_rm", "conman", "podman", "--network none"),
+         ("run --rm -p 127.0.0.1::80 true", "run_rm_p", "conman", "podman", ""),
+         ("curl via published port", "request", "curl", "curl", "")]
+for label, name, a, b, extra in cases:
     if name == "request":
-        c = next((float(m), float(s)) for n, cmd, m, s in rows if n == name and cmd == rows[[r[0] for r in rows].index(name)][1])
-        p = [(float(m), float(s)) for n, cmd, m, s in rows if n == name][1]
+        rs = [(float(m), float(s)) for n, cmd, m, s in rows if n == name]
+        c, p = rs[0], rs[1]
     else:
-        c, p = ms(name, "conman", extra), ms(name, "podman", extra)
+        c, p = ms(name, a, extra), ms(name, b, extra)
     print(f"| {label} | {c[0]:.1f} ± {c[1]:.1f} | {p[0]:.1f} ± {p[1]:.1f} | {c[0]/p[0]:.2f} |")
-cb, cn = ms("run_rm", "conman", "bridge"), ms("run_rm", "conman", "none")
-pb, pn = ms("run_rm", "podman", "bridge"), ms("run_rm", "podman", "none")
+cb, cn = ms("run_rm", "conman", "--network bridge"), ms("run_rm", "conman", "--network none")
+pb, pn = ms("run_rm", "podman", "--network bridge"), ms("run_rm", "podman", "--network none")
 print(f"\nbridge cost (bridge - none): conman {cb[0]-cn[0]:.1f} ms, podman {pb[0]-pn[0]:.1f} ms")
 PY
