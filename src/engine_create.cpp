@@ -21,6 +21,7 @@
 #include "conman/image_store.hpp"
 #include "conman/manifest.hpp"
 #include "conman/names.hpp"
+#include "conman/network.hpp"
 #include "conman/rootfs.hpp"
 #include "conman/sdnotify.hpp"
 #include "conman/security.hpp"
@@ -161,6 +162,7 @@ ContainerConfig build_config(const Context& ctx, const CreateOptions& o, const I
     if (c.userns.mode == "keep-id" && o.user.empty()) c.user = fmt::format("{}:{}", c.userns.keep_uid, c.userns.keep_gid);
     apply_resource_flags(c.resources, o.resources, probe_cgroup_support(), host_identity().rootless);
     apply_service_options(c, o);
+    apply_network_flags(ctx, Store(ctx), c, o.network, img ? img->config.config.exposed_ports : std::vector<std::string>{});
     return c;
 }
 
@@ -186,29 +188,6 @@ void set_user_and_env(ContainerConfig& c, const CreateOptions& o, const ImageInf
     c.env = merge_env(env, o.env);
 }
 
-std::string hosts_content(const ContainerConfig& c) {
-    std::string s = "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n";
-    s += fmt::format("127.0.1.1\t{} {}\n", c.hostname, c.name);
-    return s;
-}
-
-std::string resolv_content() {
-    // With no network namespace configured yet, the host's resolvers are
-    // copied, minus loopback ones that cannot work from a new namespace.
-    std::string out;
-    auto host = read_file_if_exists("/etc/resolv.conf").value_or("");
-    size_t start = 0;
-    while (start < host.size()) {
-        size_t end = host.find('\n', start);
-        if (end == std::string::npos) end = host.size();
-        std::string line = host.substr(start, end - start);
-        start = end + 1;
-        if (line.rfind("nameserver", 0) == 0 && line.find(" 127.") != std::string::npos) continue;
-        out += line + "\n";
-    }
-    return out;
-}
-
 void write_bundle(const Store& store, const ContainerConfig& c, const CreateOptions& o) {
     std::string ud = store.userdata_dir(c.id), bundle = store.bundle_dir(c.id);
     mkdir_p(ud);
@@ -217,9 +196,10 @@ void write_bundle(const Store& store, const ContainerConfig& c, const CreateOpti
     in.hosts_path = ud + "/hosts";
     in.hostname_path = ud + "/hostname";
     in.resolv_path = ud + "/resolv.conf";
-    atomic_write(in.hosts_path, hosts_content(c), 0644, false);
+    atomic_write(in.hosts_path, initial_hosts_content(c), 0644, false);
     atomic_write(in.hostname_path, c.hostname + "\n", 0644, false);
-    atomic_write(in.resolv_path, resolv_content(), 0644, false);
+    atomic_write(in.resolv_path, resolv_content(c), 0644, false);
+    in.netns_path = spec_netns_path(store.context(), c);
     in.rlimits = container_rlimits(c);
     in.cgroups_path = "/conman/" + c.id;
     in.uid_mappings = c.userns.uid_map;
@@ -251,6 +231,7 @@ public:
             if (shim_started_) {
                 if (auto conn = ShimConnection::connect(store_.socket_dir(c_.id))) conn->kill_and_wait(SIGKILL, 10000);
             }
+            if (net_ctx) teardown_container_network(*net_ctx, c_.id);
             if (cidfile_created_) ::unlink(cidfile_.c_str());
             Container tmp;
             tmp.config = c_;
@@ -261,6 +242,7 @@ public:
     void disarm() { armed_ = false; }
     bool shim_started_ = false;
     bool cidfile_created_ = false;
+    const Context* net_ctx = nullptr;  // set once networking may have been set up
 
 private:
     const Store& store_;
@@ -377,7 +359,13 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
         auto g = ctx.global_args();
         a.exit_command.insert(a.exit_command.end(), g.begin(), g.end());
         a.exit_command.insert(a.exit_command.end(), {"container", "cleanup", "--rm", cfg.id});
+    } else if (has_network_teardown(cfg)) {  // the network is torn down when the container exits
+        a.exit_command = {ctx.self_exe};
+        auto g = ctx.global_args();
+        a.exit_command.insert(a.exit_command.end(), g.begin(), g.end());
+        a.exit_command.insert(a.exit_command.end(), {"container", "cleanup", cfg.id});
     }
+    setup_container_network(ctx, store, cfg);
     try {
         if (!lo.attach || !attached) return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
         auto [ours, theirs] = make_socketpair(SOCK_SEQPACKET);
@@ -385,6 +373,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
         *attached = ShimConnection::adopt(std::move(ours));
         return s;
     } catch (const Error& raw) {
+        teardown_container_network(ctx, cfg.id);
         // Name the runtime when its message does not (crun's do not).
         std::string rt = a.runtime.substr(a.runtime.find_last_of('/') + 1);
         Error e = std::string_view(raw.what()).starts_with(rt) ? raw : raw.prefixed(rt);
@@ -444,6 +433,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         emit(ctx, cfg, "start");
     }
     if (lo.attach) emit(ctx, cfg, "attach");
+    rollback.net_ctx = &ctx;
     ShimStarted started = [&] {
         try {
             return launch_shim(ctx, store, cfg, lo, &out.attached);

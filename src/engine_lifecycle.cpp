@@ -10,6 +10,7 @@
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
 #include "conman/resources.hpp"
+#include "conman/network.hpp"
 #include "conman/runtime.hpp"
 #include "conman/service.hpp"
 #include "conman/timeutil.hpp"
@@ -131,11 +132,13 @@ void stop_container(const Context& ctx, const std::string& id, std::optional<int
     int secs = timeout.value_or(c.config.stop_timeout);
     if (secs > 0 && conn->kill_and_wait(parse_signal(c.config.stop_signal), secs * 1000)) {
         wait_for_close(*conn, kKillWaitMs);
+        if (has_network_teardown(c.config)) teardown_container_network(ctx, id);  // done already unless the shim's exit command failed
         return;
     }
     if (!conn->kill_and_wait(SIGKILL, kKillWaitMs))
         fail(ErrorKind::System, "container {} did not exit {} s after SIGKILL", c.config.name, kKillWaitMs / 1000);
     wait_for_close(*conn, kKillWaitMs);
+    if (has_network_teardown(c.config)) teardown_container_network(ctx, id);
 }
 
 void kill_container(const Context& ctx, const std::string& id, int sig) {
@@ -167,6 +170,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     if (is_active(c)) fail(ErrorKind::Conflict, "container {} was started again while being removed", c.config.name);
     // A shim that died without its cleanup may have left runtime state.
     if (!path_exists(store.exit_path(id)) || c.state.status == "unknown") OciRuntime(ctx).delete_force(id);
+    teardown_container_network(ctx, id);
     store.remove(c);
     emit(ctx, c.config, "remove");
 }
@@ -203,6 +207,17 @@ void rename_container(const Context& ctx, const std::string& id, const std::stri
 
 void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
     Store store(ctx);
+    if (!remove) {
+        // Network teardown only, without the store lock: `start` may hold it
+        // while it waits for this shim to finish.
+        if (!path_exists(store.record_path(id))) {
+            teardown_container_network(ctx, id);
+            return;
+        }
+        Container c = store.load(id);
+        if (!is_active(c)) teardown_container_network(ctx, id);
+        return;
+    }
     FileLock lock = store.lock();
     if (!path_exists(store.record_path(id))) return;
     Container c = store.load(id);
@@ -212,6 +227,8 @@ void cleanup_container(const Context& ctx, const std::string& id, bool remove) {
         emit(ctx, c.config, "remove");
         remove_anonymous_volumes(ctx, store, c.config);  // --rm takes its anonymous volumes along
     }
+    teardown_container_network(ctx, id);
+    if (remove) store.remove(c);
 }
 
 }  // namespace conman

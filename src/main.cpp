@@ -27,6 +27,7 @@ constexpr cli::Register kCommands[] = {
     cli::register_update, cli::register_events,
     cli::register_generate,
     cli::register_volume,
+    cli::register_network, cli::register_port,
 };
 
 // The first word that is not a global option or its value, if any.

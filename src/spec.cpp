@@ -172,7 +172,11 @@ json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
     m.push_back(mount("/dev/pts", "devpts", "devpts", pts));
     m.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
     m.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
+    if (in.netns_path == "host" && (!in.uid_mappings.empty() || in.rootless))
+        // sysfs needs a network namespace owned by the container's user namespace
+        m.push_back(mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
+    else
+        m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
     if (in.uid_mappings.empty() && !in.rootless)
         m.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
     else  // a user namespace may not mount cgroup v1: the host's tree, read-only
@@ -238,7 +242,12 @@ std::vector<DeviceConfig> host_devices() {
 json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     const SecurityConfig& sec = c.security;
     json ns = json::array();
-    for (auto t : {"pid", "network", "ipc", "uts", "mount"}) ns.push_back({{"type", t}});
+    for (auto t : {"pid", "network", "ipc", "uts", "mount"}) {
+        std::string type = t;
+        if (type == "network" && in.netns_path == "host") continue;
+        if (type == "network" && !in.netns_path.empty()) ns.push_back({{"type", t}, {"path", in.netns_path}});
+        else ns.push_back({{"type", t}});
+    }
     bool userns = !in.uid_mappings.empty();
     if (userns) ns.push_back({{"type", "user"}});
     json dev_rules = json::array({{{"allow", sec.privileged}, {"access", "rwm"}}});
@@ -265,6 +274,10 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     };
     if (!devices.empty()) l["devices"] = devices;
     if (!sec.sysctls.empty()) l["sysctl"] = sec.sysctls;
+    // As podman: unprivileged ICMP echo sockets for every group, so ping
+    // works without CAP_NET_RAW, in a namespace of the container's own.
+    if (in.netns_path != "host" && !sec.sysctls.count("net.ipv4.ping_group_range"))
+        l["sysctl"]["net.ipv4.ping_group_range"] = "0 0";
     json seccomp = container_seccomp(c);
     if (!seccomp.is_null()) l["seccomp"] = seccomp;
     if (userns) {

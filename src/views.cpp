@@ -150,12 +150,14 @@ json inspect_json(const Store& store, const Container& c) {
         {"IsService", false},
         {"Mounts", inspect_mounts(k)},
         {"Config", config_json(c)},
+        {"NetworkSettings", network_settings_json(store.context(), k)},
         {"HostConfig",
          {{"AutoRemove", k.auto_remove},
           {"RestartPolicy", {{"Name", k.service.restart_policy == "no" ? "" : k.service.restart_policy},
                              {"MaximumRetryCount", k.service.restart_retries}}},
           {"LogConfig", {{"Type", "k8s-file"}, {"Path", store.log_path(id)}}},
-          {"NetworkMode", "none"},
+          {"NetworkMode", network_mode_string(k)},
+          {"PortBindings", port_bindings_json(k)},
           {"Privileged", k.security.privileged},
           {"ReadonlyRootfs", k.security.read_only},
           {"CapAdd", cap_add},
@@ -172,6 +174,17 @@ json inspect_json(const Store& store, const Container& c) {
     out["HostConfig"].update(resources_inspect_json(k.resources));
     return out;
 }
+
+namespace {
+json ps_ports_json(const std::vector<PortMapping>& ports) {
+    if (ports.empty()) return nullptr;
+    json out = json::array();
+    for (auto& p : ports)
+        out.push_back({{"host_ip", p.host_ip}, {"container_port", p.container_port}, {"host_port", p.host_port},
+                       {"range", 1}, {"protocol", p.protocol}});
+    return out;
+}
+}  // namespace
 
 json ps_json(const Container& c, int64_t now) {
     const auto& k = c.config;
@@ -196,7 +209,7 @@ json ps_json(const Container& c, int64_t now) {
         {"Pid", s.status == kRunning || s.status == kPaused ? s.pid : 0},
         {"Pod", ""},
         {"PodName", ""},
-        {"Ports", nullptr},
+        {"Ports", ps_ports_json(k.network.ports)},
         {"Size", nullptr},
         {"StartedAt", s.started_at / 1000000000},
         {"State", s.status},
@@ -216,7 +229,7 @@ json ps_template_data(const Container& c, int64_t now, bool no_trunc) {
     j["CreatedAt"] = go_time(k.created);
     j["Names"] = k.name;
     j["Labels"] = k.labels;
-    j["Ports"] = "";
+    j["Ports"] = ports_summary(k.network.ports);
     j["Mounts"] = join(mount_destinations(k), ",");
     return j;
 }

@@ -129,5 +129,7 @@ CLI::App* register_update(CLI::App& parent, State& st);
 CLI::App* register_events(CLI::App& parent, State& st);
 CLI::App* register_generate(CLI::App& parent, State& st);
 CLI::App* register_volume(CLI::App& parent, State& st);
+CLI::App* register_network(CLI::App& parent, State& st);
+CLI::App* register_port(CLI::App& parent, State& st);
 
 }  // namespace conman::cli

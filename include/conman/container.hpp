@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conman/network.hpp"
+
 namespace conman {
 
 struct UlimitConfig {
@@ -126,6 +128,7 @@ struct ContainerConfig {
     ResourcesConfig resources;
     ServiceConfig service;
     VolumeConfig volumes;
+    NetworkConfig network;
 };
 
 // Status values, podman's names.
@@ -170,7 +173,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerConfig, id, name, creat
                                                 args, env, workdir, user, uid, gid, additional_gids, hostname,
                                                 labels, stop_signal, stop_timeout, auto_remove, stdin, tty, runtime,
                                                 create_command, security, userns, resources, service,
-                                                volumes)
+                                                volumes, network)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerState, status, pid, shim_pid, started_at, finished_at,
                                                 exit_code, oom_killed, error, restart_count)
 

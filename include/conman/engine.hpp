@@ -10,6 +10,7 @@
 #include "conman/context.hpp"
 #include "conman/image_pull.hpp"
 #include "conman/resources.hpp"
+#include "conman/network.hpp"
 #include "conman/security.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/shim_protocol.hpp"
@@ -48,6 +49,7 @@ struct CreateOptions {
     std::string userns;  // --userns as typed
     ResourceFlags resources;
     VolumeFlags volumes;  // -v, --mount, --tmpfs, --volumes-from
+    NetworkFlags network;
 };
 
 // --env-file content -> KEY=VALUE entries; KEY alone copies from the environment.

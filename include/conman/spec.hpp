@@ -27,6 +27,8 @@ struct SpecInputs {
     std::vector<IdMapping> uid_mappings, gid_mappings;
     bool rootless = false;        // no cgroup of ours (no delegation)
     bool tty_gid_mapped = true;   // gid 5 exists for devpts' gid=5
+    // Network namespace: "" = a new one made by the runtime, "host" = none, else a path to join.
+    std::string netns_path;
 };
 
 // podman's default capability set.

@@ -50,6 +50,7 @@ public:
     std::string userdata_dir(const std::string& id) const { return dir(id) + "/userdata"; }
     std::string socket_dir(const std::string& id) const { return ctx_.socket_dir(id); }
     bool shim_alive(const std::string& id) const;
+    const Context& context() const { return ctx_; }
 
 private:
     const Context& ctx_;

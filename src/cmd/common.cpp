@@ -59,6 +59,18 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o, std::vector<std::string>&
     cmd->add_option("--mount", v.mount, "Mount: type=bind|volume|tmpfs,src=,dst=[,OPTIONS]")->allow_extra_args(false);
     cmd->add_option("--tmpfs", v.tmpfs, "Mount a tmpfs: DST[:OPTIONS]")->allow_extra_args(false);
     cmd->add_option("--volumes-from", v.volumes_from, "Mount the volumes of a container: CTR[:ro|rw]")->allow_extra_args(false);
+    auto& n = o.network;
+    cmd->add_option("--network,--net", n.network, "Network: bridge (default), NAME[,NAME...], none, host, container:CTR")
+        ->allow_extra_args(false);
+    cmd->add_option("-p,--publish", n.publish, "Publish a port: [IP:][HOSTPORT:]PORT[/PROTOCOL]")->allow_extra_args(false);
+    cmd->add_flag("-P,--publish-all", n.publish_all, "Publish every exposed port on a free host port");
+    cmd->add_option("--expose", n.expose, "Expose a port or range: PORT[/PROTOCOL]")->allow_extra_args(false);
+    cmd->add_option("--dns", n.dns, "DNS server for /etc/resolv.conf")->allow_extra_args(false);
+    cmd->add_option("--dns-search", n.dns_search, "DNS search domain for /etc/resolv.conf")->allow_extra_args(false);
+    cmd->add_option("--dns-option", n.dns_options, "DNS option for /etc/resolv.conf")->allow_extra_args(false);
+    cmd->add_option("--add-host", n.add_hosts, "Add HOST:IP to /etc/hosts")->allow_extra_args(false);
+    cmd->add_option("--mac-address", n.mac, "MAC address of the container's interface (bridge networks)");
+    cmd->add_option("--ip", n.ip, "IPv4 address of the container on its first network");
     // Everything from the first positional on belongs to the container.
     cmd->prefix_command();
     (void)rest;
