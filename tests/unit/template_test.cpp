@@ -288,6 +288,20 @@ TEST_CASE("template: parse errors", "[template]") {
     CHECK(error_of("{{end x}}") == "template: unexpected \"x\" in end");
 }
 
+TEST_CASE("template: nesting is bounded instead of overflowing the stack", "[template]") {
+    // Found by fuzzing: 100000 "(" or {{if}} blocks crashed the parser.
+    auto parens = [](int n) { return "{{" + std::string(n, '(') + "1" + std::string(n, ')') + "}}"; };
+    CHECK(render(parens(1000)) == "1");
+    CHECK(error_of(parens(1001)) == "template: nested more than 1000 levels deep");
+    CHECK(error_of(parens(100000)) == "template: nested more than 1000 levels deep");
+    std::string ifs;
+    for (int i = 0; i < 1000; ++i) ifs += "{{if 1}}";
+    ifs += "x";
+    for (int i = 0; i < 1000; ++i) ifs += "{{end}}";
+    CHECK(render(ifs) == "x");
+    CHECK(error_of("{{with 1}}" + ifs + "{{end}}") == "template: nested more than 1000 levels deep");
+}
+
 TEST_CASE("template: execution errors", "[template]") {
     CHECK(error_of("{{.Names 1}}", kCtr) == "template: can't give argument to non-function .Names");
     CHECK(error_of("{{nil}}") == "template: nil is not a command");
