@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds the fuzz targets (tests/fuzz/build.sh) and runs each for SECONDS
 # (default 10), bounded: -max_total_time, -timeout=5 per input,
-# -rss_limit_mb=1024. Prints one line per target (executions, result) and
+# -rss_limit_mb=1024, after replaying the inputs that once broke it
+# (tests/fuzz/regressions/TARGET/*.gz). Prints one line per target
+# (executions, result) and
 # exits 1 when any target found a crash, a leak, a timeout or ran out of
 # memory; the input that did it is left in build-fuzz/artifacts/.
 #
@@ -37,6 +39,25 @@ for t in "${targets[@]}"; do
     dict=()
     [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
     log=$out/$t.log
+    # Past findings too big for the corpus (they would raise -max_len for
+    # every run): replayed once each, gunzipped, before fuzzing.
+    regress=()
+    if [ -d "tests/fuzz/regressions/$t" ]; then
+        rm -rf "$out/regressions/$t"
+        mkdir -p "$out/regressions/$t"
+        for gz in "tests/fuzz/regressions/$t"/*.gz; do
+            [ -e "$gz" ] || continue
+            f=$out/regressions/$t/$(basename "${gz%.gz}")
+            gzip -dc "$gz" >"$f" && regress+=("$f")
+        done
+    fi
+    if [ ${#regress[@]} -gt 0 ] &&
+        ! "$out/$t" -timeout=5 -rss_limit_mb=1024 "${regress[@]}" >"$log" 2>&1; then
+        failed=1
+        printf '%-22s %10s execs  cov %-5s %s\n' "$t" 0 "?" \
+            "FAILED on a regression input: $(grep -m 1 -E '^Running: ' "$log" | tail -n 1) $(grep -m 1 -E '^==[0-9]+==ERROR|runtime error|check failed|^SUMMARY' "$log" | cut -c 1-120)"
+        continue
+    fi
     # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
     "$out/$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$t-" "${dict[@]}" ${FUZZ_ARGS:-} \
