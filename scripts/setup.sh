@@ -5,7 +5,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config g++ libcli11-dev nlohmann-json3-dev libfmt-dev libseccomp-dev catch2
     libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev)
 run_pkgs=(runc busybox-static uidmap slirp4netns containernetworking-plugins iptables)
-test_pkgs=(bats crun curl docker-registry skopeo umoci tmux util-linux procps iproute2 python3 man-db groff-base zstd apache2-utils openssl jq)
+test_pkgs=(bats crun curl docker-registry skopeo umoci tmux util-linux procps iproute2 python3 man-db groff-base zstd apache2-utils openssl jq clang-14 libclang-rt-14-dev)
 bench_pkgs=(hyperfine podman conmon)
 want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")

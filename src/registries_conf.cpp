@@ -159,6 +159,11 @@ private:
         return std::string(s_.substr(start, pos_ - start));
     }
 
+    // Arrays are parsed recursively; nesting past this is refused rather than
+    // overflowing the stack (registries.conf never nests more than one level).
+    static constexpr int kMaxArrayDepth = 100;
+    int array_depth_ = 0;
+
     Value parse_value() {
         Value v;
         v.line = line_;
@@ -166,6 +171,8 @@ private:
         if (c == '"' || c == '\'') {
             v.str = parse_string();
         } else if (c == '[') {
+            if (array_depth_ == kMaxArrayDepth) error("arrays nested more than {} levels deep", kMaxArrayDepth);
+            ++array_depth_;
             v.kind = Value::Array;
             ++pos_;
             while (true) {
@@ -183,6 +190,7 @@ private:
                 }
             }
             ++pos_;
+            --array_depth_;
         } else if (c == '{') {
             error("inline tables are not supported");
         } else if (s_.substr(pos_, 4) == "true" && !bare_key_char(peek(4))) {

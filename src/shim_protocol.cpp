@@ -1,5 +1,6 @@
 #include "conman/shim_protocol.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -12,9 +13,18 @@ using nlohmann::json;
 
 namespace {
 
+// Deeper than any real message (an OCI process object is 4 levels): copying
+// and dumping a json value recurse once per level, so a request nested
+// thousands deep would overflow the stack instead of being refused.
+constexpr int kMaxDepth = 64;
+
 json parse_object(std::string_view text, std::string_view what) {
-    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    int depth = 0;
+    json j = json::parse(
+        text, [&](int d, json::parse_event_t, json&) { depth = std::max(depth, d); return true; },
+        /*allow_exceptions=*/false);
     if (j.is_discarded()) fail(ErrorKind::System, "malformed {}: not valid JSON", what);
+    if (depth > kMaxDepth) fail(ErrorKind::System, "malformed {}: nested more than {} levels deep", what, kMaxDepth);
     if (!j.is_object()) fail(ErrorKind::System, "malformed {}: not a JSON object", what);
     return j;
 }

@@ -75,6 +75,20 @@ using List = std::vector<Node>;
 std::shared_ptr<const List> parse_tree(std::string_view src);
 void execute(const List& root, const json& data, std::string& out);
 
+// Limits of one execution. Go runs a template as long as it takes; here
+// {{range 100000000}}, nested ranges or a string doubled by printf thirty
+// times stop with an error instead of running for minutes or exhausting
+// memory. Real --format output stays far below them. Fuzz builds
+// (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, libFuzzer's convention) use
+// smaller ones so every input finishes within the fuzzer's timeout.
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+inline constexpr size_t kMaxSteps = 10000;             // nodes walked, operands evaluated, range iterations
+inline constexpr size_t kMaxBytes = size_t(1) << 20;   // any string value, and the output
+#else
+inline constexpr size_t kMaxSteps = 1000000;
+inline constexpr size_t kMaxBytes = size_t(64) << 20;
+#endif
+
 // ---- values -------------------------------------------------------------
 
 std::string type_name(const json& v);

@@ -42,13 +42,26 @@ public:
 private:
     std::string& out_;
     std::vector<std::pair<std::string, json>> vars_;
+    size_t steps_ = 0;  // against kMaxSteps (template_ast.hpp)
+
+    void step() {
+        if (++steps_ > kMaxSteps) tfail("execution took more than {} steps", kMaxSteps);
+    }
+    void check_output() const {
+        if (out_.size() > kMaxBytes) tfail("output larger than {} bytes", kMaxBytes);
+    }
 
     Flow walk(const json& dot, const Node& n) {
+        step();
         switch (n.kind) {
-        case Node::Text: out_ += n.text; break;
+        case Node::Text:
+            out_ += n.text;
+            check_output();
+            break;
         case Node::Action: {
             json v = eval_pipeline(dot, n.pipe);
             if (n.pipe.decl.empty()) out_ += v.is_null() ? "<no value>" : print_value(v);
+            check_output();
             break;
         }
         case Node::If:
@@ -80,6 +93,7 @@ private:
                 vars_.emplace_back(n.pipe.decl[1], elem);
             }
             ++count;
+            step();
             stopped = walk_list(elem, n.body) == Flow::Break;
         };
         if (v.is_array()) {
@@ -151,7 +165,11 @@ private:
         args.reserve(c.args.size());
         for (size_t i = 1; i < c.args.size(); ++i) args.push_back(eval_expr(dot, c.args[i]));
         if (final) args.push_back(*final);
-        return call_func(name, args);
+        json r = call_func(name, args);
+        if (r.is_string() && r.get_ref<const std::string&>().size() > kMaxBytes)
+            tfail("{}: result larger than {} bytes", name, kMaxBytes);
+        if (r.is_array() && r.size() > kMaxBytes / 16) tfail("{}: result longer than {} elements", name, kMaxBytes / 16);
+        return r;
     }
 
     const json& var(const std::string& name) const {
@@ -167,6 +185,7 @@ private:
     }
 
     json eval_expr(const json& dot, const Expr& e) {
+        step();
         switch (e.kind) {
         case Expr::Dot: return dot;
         case Expr::Field: return chain(dot, e.chain);

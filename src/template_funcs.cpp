@@ -188,6 +188,7 @@ json f_replace(std::string_view n, Args& a) {
     const std::string &s = str(n, a[0]), &from = str(n, a[1]), &to = str(n, a[2]);
     std::string out;
     if (from.empty()) {  // Go inserts `to` around every UTF-8 sequence
+        if (!to.empty() && s.size() + 1 > kMaxBytes / to.size()) tfail("{}: result larger than {} bytes", n, kMaxBytes);
         char32_t cp;
         out = to;
         for (size_t i = 0; i < s.size();) {

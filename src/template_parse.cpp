@@ -36,6 +36,21 @@ private:
     size_t i_ = 0;
     std::vector<std::string> vars_{"$"};
     int range_depth_ = 0;
+    int depth_ = 0;  // open control blocks and parentheses
+
+    // Parsing and executing recurse once per nesting level: past this a
+    // format string would overflow the stack instead of being refused.
+    static constexpr int kMaxDepth = 1000;
+    struct Nest {
+        int& d;
+        explicit Nest(int& depth) : d(depth) {
+            if (++d > kMaxDepth) {
+                --d;
+                tfail("nested more than {} levels deep", kMaxDepth);
+            }
+        }
+        ~Nest() { --d; }
+    };
 
     const Token& peek(size_t k = 0) const {
         const Token& t = t_[std::min(i_ + k, t_.size() - 1)];
@@ -94,6 +109,7 @@ private:
     }
 
     Node parse_control(Node::Kind kind) {
+        Nest nest(depth_);
         const char* name = kind == Node::If ? "if" : kind == Node::Range ? "range" : "with";
         size_t mark = vars_.size();
         Node n{kind, "", {}, {}, {}};
@@ -200,6 +216,7 @@ private:
             e.name = tk.text;
             break;
         case Tok::LParen: {
+            Nest nest(depth_);
             auto pipe = std::make_shared<Pipeline>(parse_pipeline("parenthesized pipeline", 0, Tok::RParen));
             e.kind = Expr::Paren;
             e.pipe = std::move(pipe);

@@ -15,7 +15,14 @@ struct Spec {
     std::string verb;  // one UTF-8 character
 };
 
+// Widths run to ten million and an array applies one to every element, so
+// results are measured as they grow (kMaxBytes, template_ast.hpp).
+void check_size(size_t n) {
+    if (n > kMaxBytes) tfail("printf: result larger than {} bytes", kMaxBytes);
+}
+
 std::string pad(std::string s, const Spec& sp, bool numeric) {
+    if (sp.width > 0) check_size(static_cast<size_t>(sp.width));
     size_t n = rune_count(s);
     if (sp.width < 0 || n >= static_cast<size_t>(sp.width)) return s;
     size_t fill = static_cast<size_t>(sp.width) - n;
@@ -139,7 +146,10 @@ std::string format_one(const Spec& sp, const json& v) {
     case json::value_t::array: {
         // Go applies the verb, width included, to each element.
         std::string s = "[";
-        for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + format_one(sp, v[i]);
+        for (size_t i = 0; i < v.size(); ++i) {
+            s += (i ? " " : "") + format_one(sp, v[i]);
+            check_size(s.size());
+        }
         return s + "]";
     }
     case json::value_t::object: {
@@ -147,6 +157,7 @@ std::string format_one(const Spec& sp, const json& v) {
         bool first = true;
         for (auto it = v.begin(); it != v.end(); ++it) {
             s += (first ? "" : " ") + format_one(sp, it.key()) + ":" + format_one(sp, it.value());
+            check_size(s.size());
             first = false;
         }
         return s + "]";
@@ -209,6 +220,7 @@ std::string go_sprintf(std::string_view f, const std::vector<json>& args) {
         } else {
             out += format_one(sp, args[argi++]);
         }
+        check_size(out.size());
     }
     if (argi < args.size()) {
         out += "%!(EXTRA ";

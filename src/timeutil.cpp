@@ -90,7 +90,12 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
     tm.tm_min = mi;
     tm.tm_sec = sec;
     time_t t = timegm(&tm);
-    return (int64_t(t) - off) * 1000000000 + frac;
+    // Nanoseconds since the epoch fit int64 only for 1677..2262; a time
+    // outside that is not representable and counts as unparsable.
+    int64_t ns;
+    if (__builtin_mul_overflow(int64_t(t) - off, int64_t(1000000000), &ns) || __builtin_add_overflow(ns, frac, &ns))
+        return std::nullopt;
+    return ns;
 }
 
 std::string human_duration(int64_t ns) {

@@ -11,7 +11,8 @@ namespace conman {
 int64_t now_ns();  // CLOCK_REALTIME in nanoseconds
 // "2026-11-23T08:19:20.298304783+00:00" in local time with offset (conmon's k8s-file form).
 std::string format_rfc3339nano(int64_t ns);
-// Parses RFC 3339 (fraction optional, 'Z' or ±HH:MM); nullopt when malformed.
+// Parses RFC 3339 (fraction optional, 'Z' or ±HH:MM); nullopt when malformed or
+// outside what int64 nanoseconds hold (1677..2262).
 std::optional<int64_t> parse_rfc3339(std::string_view s);
 // "About a minute", "5 seconds", "2 hours" (Go's units.HumanDuration, as podman prints).
 std::string human_duration(int64_t ns);

@@ -190,6 +190,8 @@ TEST_CASE("malformed registries.conf names the file and line") {
         {"unqualified-search-registries = []\n[registries.search]\nregistries = []\n",
          "test.conf:2: mixing v1 [registries.*] tables with v2 settings is not supported"},
         {"x = 99999999999999999999\n", "integer out of range"},
+        // Found by fuzzing: 200000 "[" overflowed the stack.
+        {"x = " + std::string(200000, '[') + "\n", "test.conf:1: arrays nested more than 100 levels deep"},
     };
     for (const auto& r : rows) {
         INFO(r.text);

@@ -81,6 +81,12 @@ TEST_CASE("shim_protocol: requests round trip") {
     CHECK(d.op == "wait");
     CHECK(d.stdout);  // defaults
     CHECK_THROWS_AS(decode_request(R"({"signal":9})"), Error);
+    // Found by fuzzing: a request nested 16000 levels deep (it fits in one
+    // packet) overflowed the stack when "process" was copied and dumped.
+    std::string deep = R"({"op":"exec","process":{"a":)" + std::string(16000, '[') + std::string(16000, ']') + "}}";
+    CHECK_THROWS_WITH(decode_request(deep), Catch::Contains("nested more than 64 levels deep"));
+    std::string ok = R"({"op":"exec","process":{"a":)" + std::string(62, '[') + std::string(62, ']') + "}}";
+    CHECK(decode_request(ok).process_json.size() == 130);
     CHECK_THROWS_AS(decode_request(R"({"op":"kill","signal":"TERM"})"), Error);
     CHECK_THROWS_AS(decode_request("kill"), Error);
 }

@@ -288,6 +288,39 @@ TEST_CASE("template: parse errors", "[template]") {
     CHECK(error_of("{{end x}}") == "template: unexpected \"x\" in end");
 }
 
+TEST_CASE("template: nesting is bounded instead of overflowing the stack", "[template]") {
+    // Found by fuzzing: 100000 "(" or {{if}} blocks crashed the parser.
+    auto parens = [](int n) { return "{{" + std::string(n, '(') + "1" + std::string(n, ')') + "}}"; };
+    CHECK(render(parens(1000)) == "1");
+    CHECK(error_of(parens(1001)) == "template: nested more than 1000 levels deep");
+    CHECK(error_of(parens(100000)) == "template: nested more than 1000 levels deep");
+    std::string ifs;
+    for (int i = 0; i < 1000; ++i) ifs += "{{if 1}}";
+    ifs += "x";
+    for (int i = 0; i < 1000; ++i) ifs += "{{end}}";
+    CHECK(render(ifs) == "x");
+    CHECK(error_of("{{with 1}}" + ifs + "{{end}}") == "template: nested more than 1000 levels deep");
+}
+
+TEST_CASE("template: runaway execution stops with an error", "[template]") {
+    // Found by fuzzing: each ran past libFuzzer's 5-second timeout or its memory limit.
+    CHECK(error_of("{{range 100000000}}{{end}}") == "template: execution took more than 1000000 steps");
+    std::string nested;
+    for (int i = 0; i < 14; ++i) nested += "{{range $.Tags}}";
+    nested += "x";
+    for (int i = 0; i < 14; ++i) nested += "{{end}}";
+    CHECK(error_of(nested, kCtr) == "template: execution took more than 1000000 steps");
+    std::string doubling = R"({{$a := "xy"}})";
+    for (int i = 0; i < 30; ++i) doubling += R"({{$a = printf "%s%s" $a $a}})";
+    CHECK(error_of(doubling) == "template: printf: result larger than 67108864 bytes");
+    CHECK(error_of(R"({{replace (printf "%1000000s" "") "" "0123456789012345678901234567890123456789012345678901234567890123456789"}})") ==
+          "template: replace: result larger than 67108864 bytes");
+    CHECK(error_of(R"({{printf "%9999999v" (split (printf "%100s" "") "")}})") ==
+          "template: printf: result larger than 67108864 bytes");
+    CHECK(render("{{range 100000}}{{end}}x") == "x");
+    CHECK(render(R"({{len (printf "%9999999s" "")}})") == "9999999");
+}
+
 TEST_CASE("template: execution errors", "[template]") {
     CHECK(error_of("{{.Names 1}}", kCtr) == "template: can't give argument to non-function .Names");
     CHECK(error_of("{{nil}}") == "template: nil is not a command");

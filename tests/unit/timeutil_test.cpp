@@ -20,6 +20,10 @@ TEST_CASE("RFC 3339 parsing accepts Z, offsets and short fractions, rejects junk
     REQUIRE_FALSE(parse_rfc3339("1970-13-01T00:00:00Z"));
     REQUIRE_FALSE(parse_rfc3339("1970-01-01T00:00:00"));
     REQUIRE_FALSE(parse_rfc3339("garbage"));
+    // Past 2262 the nanoseconds overflow int64 (found by fuzz_k8s_log).
+    REQUIRE_FALSE(parse_rfc3339("7731-02-03T04:05:06Z"));
+    REQUIRE_FALSE(parse_rfc3339("1000-01-01T00:00:00Z"));
+    REQUIRE(parse_rfc3339("2262-04-11T23:47:16Z") == 9223372036000000000LL);
 }
 
 TEST_CASE("--since accepts durations, Unix times and dates") {
