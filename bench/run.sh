@@ -155,7 +155,7 @@ RLCM="$PWD/build/conman --root $rl/cr --runroot $rl/crr"
 RLPM="podman --root $rl/pr --runroot $rl/prr --runtime runc --cgroup-manager cgroupfs --events-backend none"
 su "$rl_user" -c "cd $rl && $RLCM pull -q --tls-verify=false $small && $RLPM pull -q --tls-verify=false $small" >/dev/null
 su "$rl_user" -c "cd $rl && hyperfine -N --style none -w 3 -r $RUNS --export-json $rl/r.json \
-    '$RLCM run --rm $small true' \
+    '$RLCM run --rm --network none $small true' \
     '$RLPM run --rm --network none $small true'" >/dev/null
 $CM pull -q --tls-verify=false "$small" >/dev/null
 hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$rl/root.json" \

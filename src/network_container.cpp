@@ -19,6 +19,7 @@
 #include "conman/engine.hpp"
 #include "conman/context.hpp"
 #include "conman/error.hpp"
+#include "conman/slirp.hpp"
 #include "conman/fd.hpp"
 #include "conman/fs.hpp"
 #include "conman/lock.hpp"
@@ -39,6 +40,14 @@ constexpr const char* kLocalhostLines =
 std::string netns_dir(const Context& ctx) { return ctx.runroot + "/netns"; }
 std::string netns_path(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id; }
 std::string state_path(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id + ".json"; }
+std::string slirp_dir(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id + ".slirp"; }
+
+// Rootless default, as podman's: slirp4netns when this host lets the user
+// use it (installed, /dev/net/tun usable), else a namespace with only lo.
+const char* rootless_default_network() {
+    bool usable = !find_program("slirp4netns").empty() && ::access("/dev/net/tun", R_OK | W_OK) == 0;
+    return usable ? "slirp4netns" : "none";
+}
 
 // One network a container is attached to, as CNI ADD left it.
 struct Attachment {
@@ -252,6 +261,14 @@ void detach(const std::string& id, const std::string& netns, const Attachment& a
 
 void teardown_locked(const Context& ctx, const std::string& id) {
     std::string ns = netns_path(ctx, id);
+    std::string slirp = slirp_dir(ctx, id);
+    if (path_exists(slirp)) {
+        slirp_stop(slirp);
+        try {
+            remove_all(slirp);
+        } catch (const std::exception&) {
+        }
+    }
     auto st = load_state(ctx, id);
     if (st) {
         for (auto it = st->attachments.rbegin(); it != st->attachments.rend(); ++it) detach(id, ns, *it);
@@ -335,13 +352,17 @@ void apply_network_flags(const Context& ctx, const Store& store, ContainerConfig
                          const std::vector<std::string>& image_exposed) {
     NetworkConfig& n = c.network;
     auto values = split_commas(f.network);
-    if (values.empty()) values.push_back(ctx.rootless ? "none" : "bridge");
+    if (values.empty()) values.push_back(ctx.rootless ? rootless_default_network() : "bridge");
     for (auto& v : values) {
         std::string mode;
         if (v == "none" || v == "host") mode = v;
         else if (v == "bridge" || v == "private" || v == "default") mode = "bridge";
         else if (v.rfind("container:", 0) == 0) mode = "container";
-        else if (v == "slirp4netns" || v.rfind("slirp4netns:", 0) == 0) mode = "slirp4netns";
+        else if (v == "slirp4netns" || v.rfind("slirp4netns:", 0) == 0) {
+            mode = "slirp4netns";
+            n.slirp_options = v.size() > 12 ? v.substr(12) : "";
+            parse_slirp_options(v, n.slirp_options);  // checked now: nothing is made for bad options
+        }
         else if (v == "pasta" || v.rfind("pasta:", 0) == 0 || v.rfind("ns:", 0) == 0)
             fail(ErrorKind::Usage, "--network {}: not supported (use bridge, a network name, none, host or container:NAME)", v);
         else mode = "bridge";
@@ -361,10 +382,8 @@ void apply_network_flags(const Context& ctx, const Store& store, ContainerConfig
             n.networks.push_back(name);
         }
     }
-    if (n.mode == "slirp4netns")
-        fail(ErrorKind::Usage, "--network slirp4netns is not supported yet: use {}", ctx.rootless ? "none or host" : "bridge (the default), none or host");
     if (n.mode == "bridge" && ctx.rootless)
-        fail(ErrorKind::Usage, "bridge networks need root: rootless containers support --network none or host (slirp4netns is not supported yet)");
+        fail(ErrorKind::Usage, "bridge networks need root: rootless containers support --network slirp4netns, none or host");
 
     for (auto& p : f.publish) {
         auto ms = parse_port_spec(p);
@@ -389,9 +408,9 @@ void apply_network_flags(const Context& ctx, const Store& store, ContainerConfig
             if (!done) n.ports.push_back({"", 0, port, proto});
         }
     }
-    if (!n.ports.empty() && n.mode != "bridge")
-        fail(ErrorKind::Usage, "publishing ports needs a bridge network, not --network {}",
-             n.mode == "slirp4netns" || ctx.rootless ? "in a rootless container" : n.mode);
+    if (!n.ports.empty() && n.mode != "bridge" && n.mode != "slirp4netns")
+        fail(ErrorKind::Usage, "publishing ports needs a bridge{} network, not --network {}",
+             ctx.rootless ? " or slirp4netns" : "", n.mode);
     std::set<std::string> seen;
     for (auto& p : n.ports) {
         if (p.host_port == 0) p.host_port = free_port(p.host_ip, p.protocol);
@@ -421,11 +440,13 @@ void apply_network_flags(const Context& ctx, const Store& store, ContainerConfig
     }
 }
 
-bool has_network_teardown(const ContainerConfig& c) { return c.network.mode == "bridge"; }
+bool has_network_teardown(const ContainerConfig& c) {
+    return c.network.mode == "bridge" || c.network.mode == "slirp4netns";
+}
 
 std::string spec_netns_path(const Context& ctx, const ContainerConfig& c) {
     const std::string& mode = c.network.mode;
-    if (mode == "bridge") return netns_path(ctx, c.id);
+    if (mode == "bridge" || mode == "slirp4netns") return netns_path(ctx, c.id);
     if (mode == "host") return "host";
     if (mode != "container") return "";
     Store store(ctx);
@@ -433,7 +454,7 @@ std::string spec_netns_path(const Context& ctx, const ContainerConfig& c) {
         fail(ErrorKind::NotFound, "--network container:{}: the container no longer exists", c.network.container.substr(0, 12));
     Container t = store.load(c.network.container);
     if (t.config.network.mode == "host") return "host";
-    if (t.config.network.mode == "bridge") {
+    if (t.config.network.mode == "bridge" || t.config.network.mode == "slirp4netns") {
         std::string p = netns_path(ctx, t.config.id);
         if (!is_netns_mount(p))
             fail(ErrorKind::Conflict, "container {} is not running: its network namespace cannot be joined", t.config.name);
@@ -465,6 +486,7 @@ std::string resolv_content(const ContainerConfig& c) {
         std::string line = text.substr(start, end - start);
         start = end + 1;
         bool ns = line.rfind("nameserver", 0) == 0;
+        if (ns && n.mode == "slirp4netns") continue;
         // Loopback resolvers only work in the host's own namespace.
         if (ns && !host && (line.find(" 127.") != std::string::npos || line.find(" ::1") != std::string::npos)) continue;
         if (ns && !n.dns.empty()) continue;
@@ -477,6 +499,8 @@ std::string resolv_content(const ContainerConfig& c) {
         for (auto& s : n.dns_search) out += " " + s;
         out += "\n";
     }
+    // slirp4netns answers DNS itself, at its fixed address.
+    if (n.mode == "slirp4netns" && n.dns.empty()) out += fmt::format("nameserver {}\n", kSlirpDns);
     for (auto& d : n.dns) out += "nameserver " + d + "\n";
     if (!n.dns_options.empty()) {
         out += "options";
@@ -496,6 +520,18 @@ void setup_container_network(const Context& ctx, const Store& store, const Conta
     st.hostname = c.hostname;
     st.netns = netns_path(ctx, c.id);
     st.hosts_path = store.userdata_dir(c.id) + "/hosts";
+    if (c.network.mode == "slirp4netns") {
+        try {
+            create_netns(st.netns);
+            std::vector<SlirpForward> fw;
+            for (auto& p : c.network.ports) fw.push_back({p.protocol, p.host_ip, p.host_port, p.container_port});
+            slirp_start(st.netns, slirp_dir(ctx, c.id), parse_slirp_options("slirp4netns", c.network.slirp_options), fw);
+        } catch (...) {
+            teardown_locked(ctx, c.id);
+            throw;
+        }
+        return;
+    }
     try {
         create_netns(st.netns);
         save_state(ctx, st);  // from here a teardown finds what to undo
@@ -517,7 +553,8 @@ void setup_container_network(const Context& ctx, const Store& store, const Conta
 
 void teardown_container_network(const Context& ctx, const std::string& id) {
     try {
-        if (!path_exists(state_path(ctx, id)) && !path_exists(netns_path(ctx, id))) return;
+        if (!path_exists(state_path(ctx, id)) && !path_exists(netns_path(ctx, id)) && !path_exists(slirp_dir(ctx, id)))
+            return;
         FileLock lock = net_lock(ctx);
         teardown_locked(ctx, id);
     } catch (const std::exception& e) {
@@ -552,6 +589,12 @@ json network_settings_json(const Context& ctx, const ContainerConfig& c) {
         {"SandboxID", ""}, {"HairpinMode", false}, {"LinkLocalIPv6Address", ""}, {"LinkLocalIPv6PrefixLen", 0},
         {"Ports", ports}, {"SandboxKey", ""},
     };
+    if (c.network.mode == "slirp4netns") {
+        s["IPAddress"] = kSlirpGuestIp;
+        s["IPPrefixLen"] = 24;
+        s["Gateway"] = "10.0.2.2";
+        s["SandboxKey"] = netns_path(ctx, c.id);
+    }
     if (c.network.mode != "bridge") return s;
     auto st = load_state(ctx, c.id);
     if (st) s["SandboxKey"] = st->netns;

@@ -27,7 +27,8 @@ constexpr int kReadyTimeoutMs = 10000;
 constexpr int kApiTimeoutMs = 5000;
 
 std::string pid_path(const std::string& dir) { return dir + "/slirp4netns.pid"; }
-std::string api_path(const std::string& dir) { return dir + "/slirp4netns.sock"; }
+constexpr const char* kApiName = "api.sock";
+std::string api_path(const std::string& dir) { return dir + "/" + kApiName; }
 std::string log_path(const std::string& dir) { return dir + "/slirp4netns.log"; }
 
 std::string last_line(const std::string& text) {
@@ -59,7 +60,7 @@ nlohmann::json api_call(const std::string& dir, const nlohmann::json& req) {
     if (!s) throw_sys(errno, "socket");
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
-    std::string path = fmt::format("/proc/self/fd/{}/{}", dfd.get(), "slirp4netns.sock");
+    std::string path = fmt::format("/proc/self/fd/{}/{}", dfd.get(), kApiName);
     path.copy(sa.sun_path, sizeof sa.sun_path - 1);
     if (::connect(s.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
         throw_sys(errno, "connecting to slirp4netns's API socket {}", api_path(dir));
@@ -130,8 +131,11 @@ void slirp_start(const std::string& netns_path, const std::string& state_dir, co
     UniqueFd null = open_fd("/dev/null", O_RDWR);
     Pipe ready = make_pipe();
     SpawnOptions so;
-    so.argv = {exe, "--configure", fmt::format("--mtu={}", o.mtu), "--ready-fd=3", "--api-socket", api_path(state_dir),
+    // The API socket by a relative name in slirp4netns's working directory:
+    // deep runroots would exceed sun_path's 108 bytes.
+    so.argv = {exe, "--configure", fmt::format("--mtu={}", o.mtu), "--ready-fd=3", "--api-socket", kApiName,
                "--netns-type=path"};
+    so.cwd = state_dir;
     if (!o.allow_host_loopback) so.argv.push_back("--disable-host-loopback");
     so.argv.insert(so.argv.end(), {netns_path, "tap0"});
     so.fds = {{null.get(), 0}, {log.get(), 1}, {log.get(), 2}, {ready.write.get(), 3}};

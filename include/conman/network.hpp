@@ -41,11 +41,12 @@ struct NetworkConfig {
     std::vector<std::string> dns, dns_search, dns_options;
     std::vector<std::string> add_hosts;  // "name:ip"
     std::string mac, ip;                 // --mac-address, --ip (first network)
+    std::string slirp_options;           // slirp4netns: what followed "slirp4netns:" (slirp.hpp)
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortMapping, host_ip, host_port, container_port, protocol)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkConfig, mode, networks, container, ports, expose, publish_all,
-                                                dns, dns_search, dns_options, add_hosts, mac, ip)
+                                                dns, dns_search, dns_options, add_hosts, mac, ip, slirp_options)
 
 // The network flags of create/run as typed.
 struct NetworkFlags {

@@ -67,10 +67,10 @@ free_port() {
     [ "$output" = "10.0.2.100" ]
     as_net rm -f web
     assert_status 0
-    # Teardown: the forward and the helper are gone.
+    # Teardown: the forward and the helper are gone (a zombie has no command line).
     run curl -fsS --max-time 2 "http://127.0.0.1:$port/index.html"
     [ "$status" -ne 0 ]
-    ! pgrep -u "$NET_USER" slirp4netns
+    ! pgrep -u "$NET_USER" -f 'slirp4netns --configure'
 }
 
 @test "rootless slirp4netns: outbound access (to the host's loopback only when allowed)" {
@@ -81,13 +81,18 @@ free_port() {
     srv=$!
     for i in $(seq 1 100); do curl -fs --max-time 1 "http://127.0.0.1:$port/f" >/dev/null && break; sleep 0.05; done
     as_net run --rm --network slirp4netns:allow_host_loopback=true --rootfs "$NET_DIR/rootfs" \
-        sh -c "wget -q -T 5 -O- http://10.0.2.2:$port/f; grep nameserver /etc/resolv.conf"
+        sh -c "printf 'GET /f HTTP/1.0\r\n\r\n' | nc -w 5 10.0.2.2 $port | tail -n 1; grep nameserver /etc/resolv.conf"
     kill "$srv"
     assert_status 0
     [ "${lines[0]}" = "from-the-host" ]
     [ "${lines[1]}" = "nameserver 10.0.2.3" ]
-    as_net run --rm --network slirp4netns --rootfs "$NET_DIR/rootfs" sh -c "wget -q -T 2 -O- http://10.0.2.2:$port/f"
+    python3 -m http.server --bind 127.0.0.1 --directory "$NET_DIR/host-www" "$port" >/dev/null 2>&1 &
+    srv=$!
+    for i in $(seq 1 100); do curl -fs --max-time 1 "http://127.0.0.1:$port/f" >/dev/null && break; sleep 0.05; done
+    as_net run --rm --network slirp4netns --rootfs "$NET_DIR/rootfs" sh -c "printf 'GET /f HTTP/1.0\r\n\r\n' | nc -w 2 10.0.2.2 $port"
+    kill "$srv"
     [ "$status" -ne 0 ]
+    [[ "$output" != *"from-the-host"* ]]
 }
 
 @test "rootless --network none has only loopback; host shares the host's interfaces" {
@@ -110,5 +115,5 @@ free_port() {
     [[ "$stderr" == *"slirp4netns needs /dev/net/tun"* ]]
     as_net ps -aq
     [ -z "$output" ]
-    ! pgrep -u "$NET_USER" slirp4netns
+    ! pgrep -u "$NET_USER" -f 'slirp4netns --configure'
 }

@@ -86,7 +86,7 @@ veths_on() {  # BRIDGE: number of ports
     ls "/sys/class/net/$1/brif" 2>/dev/null | wc -l
 }
 
-httpd_cmd='mkdir -p /tmp/www && echo "hello from $(hostname)" > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www'
+httpd_cmd='mkdir -p /dev/shm/www && echo "hello from $(hostname)" > /dev/shm/www/index.html && exec httpd -f -p 80 -h /dev/shm/www'
 
 @test "root's default is the conman bridge: eth0 with an address and a default route" {
     run_conman run --rm --rootfs "$ROOTFS" sh -c 'ip -4 -o addr show eth0; ip route'
