@@ -19,10 +19,6 @@ namespace conman::shimd {
 namespace {
 
 constexpr int kDrainMs = 2000;
-constexpr int kFlushMs = 3000;
-constexpr int kLastFlushMs = 500;
-constexpr int kDeleteTimeoutMs = 10000;
-constexpr int kExitCommandTimeoutMs = 60000;
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,7 +29,7 @@ int ms_left(Clock::time_point deadline) {
 
 }  // namespace
 
-void Shim::finish() {
+void Shim::record_exit() {
     end_sessions();  // their clients get Exit before the container's is published
     drain_output();
     log_.sync();
@@ -42,8 +38,12 @@ void Shim::finish() {
         mkdir_p(dirname_of(args_.exit_file), 0700);
         atomic_write(args_.exit_file, exit_json_, 0600);
     } catch (const Error&) {
-        // Nowhere to report it; the Exit packets below still carry the record.
+        // Nowhere to report it; the Exit packets still carry the record.
     }
+}
+
+void Shim::finish() {
+    record_exit();
     record_died_event();
     server_->broadcast_exit(exit_json_);
     // From here a new `wait` finds no socket and reads the exit file instead.

@@ -21,10 +21,6 @@ namespace conman::shimd {
 
 namespace {
 
-constexpr int kFlushMs = 3000;
-constexpr int kLastFlushMs = 500;
-constexpr int kDeleteTimeoutMs = 10000;
-constexpr int kExitCommandTimeoutMs = 60000;
 
 using Clock = std::chrono::steady_clock;
 
@@ -58,15 +54,7 @@ int Shim::exit_status() const {
 // waits get this run's Exit for "wait", "not running" for "kill", and may
 // send "norestart".
 void Shim::publish_exit_for_restart() {
-    end_sessions();
-    drain_output();
-    log_.sync();
-    exit_json_ = shim::encode_exit(make_record());
-    try {
-        mkdir_p(dirname_of(args_.exit_file), 0700);
-        atomic_write(args_.exit_file, exit_json_, 0600);
-    } catch (const Error&) {
-    }
+    record_exit();
     server_->broadcast_exit(exit_json_);
     server_->flush(kFlushMs);
     server_->close_clients();  // each had its Exit; the next run is a new attach

@@ -27,6 +27,12 @@
 
 namespace conman::shimd {
 
+// Bounds of the exit path (exit.cpp) and of a restart (restart.cpp).
+inline constexpr int kFlushMs = 3000;               // clients' output before the Exit packet
+inline constexpr int kLastFlushMs = 500;            // after it
+inline constexpr int kDeleteTimeoutMs = 10000;      // runtime delete
+inline constexpr int kExitCommandTimeoutMs = 60000;  // conman container cleanup
+
 // Runtime output helpers (create.cpp).
 // Reads what fd holds now, without blocking, up to 64 KiB in total.
 void read_available(int fd, std::string& into);
@@ -102,6 +108,7 @@ private:
     void relay_notify();
     // exit.cpp
     void finish();
+    void record_exit();  // sessions ended, output drained and synced, exit record written (exit_json_)
     void drain_output();
     shim::ExitRecord make_record() const;
     void record_died_event() noexcept;

@@ -44,62 +44,17 @@ std::string find_plugin(const std::string& type) {
     fail(ErrorKind::NotFound, "CNI plugin {} not found in {}: install containernetworking-plugins", type, path);
 }
 
-struct PluginOutput {
-    int status = 0;
-    std::string out, err;
-};
+using PluginOutput = CaptureResult;
 
-// Runs a plugin with stdin_data on its stdin, capturing stdout and stderr, bounded.
+// Runs a plugin with stdin_data on its stdin, capturing stdout and stderr,
+// bounded. Plugin configs are far below a pipe's capacity.
 PluginOutput exec_plugin(const std::string& path, const std::vector<std::string>& env, const std::string& stdin_data) {
-    Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
-    SpawnOptions so;
-    so.argv = {path};
-    so.env = env;
-    so.fds = {{in.read.get(), 0}, {out.write.get(), 1}, {err.write.get(), 2}};
-    Child c = spawn(so);
-    in.read.reset();
-    out.write.reset();
-    err.write.reset();
-    // Plugin configs are far below a pipe's capacity; a plugin that exits
-    // without reading gives EPIPE, which the result below reports.
-    (void)try_write_all(in.write.get(), stdin_data);
-    in.write.reset();
-    PluginOutput res;
-    pollfd p[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
-    std::string* dst[2] = {&res.out, &res.err};
-    int open_count = 2;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPluginTimeoutMs);
-    auto left_ms = [&] {
-        return static_cast<int>(std::max<int64_t>(
-            0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
-    };
-    while (open_count > 0) {
-        int left = left_ms();
-        if (left <= 0) {
-            c.kill(SIGKILL);
-            fail(ErrorKind::System, "CNI plugin {} timed out after {} ms", path, kPluginTimeoutMs);
-        }
-        int r = ::poll(p, 2, left);
-        if (r < 0 && errno != EINTR) throw_sys(errno, "poll");
-        for (int i = 0; i < 2; ++i) {
-            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[8192];
-            long n = read_some(p[i].fd, buf, sizeof buf);
-            if (n <= 0) {
-                p[i].fd = -1;
-                --open_count;
-            } else {
-                dst[i]->append(buf, static_cast<size_t>(n));
-            }
-        }
-    }
-    auto st = c.wait(std::max(left_ms(), 1));
-    if (!st) {
-        c.kill(SIGKILL);
+    try {
+        return run_capture({path}, kPluginTimeoutMs, env, &stdin_data);
+    } catch (const Error& e) {
+        if (e.err_no() != ETIMEDOUT) throw;
         fail(ErrorKind::System, "CNI plugin {} timed out after {} ms", path, kPluginTimeoutMs);
     }
-    res.status = *st;
-    return res;
 }
 
 std::vector<std::string> plugin_env(const char* command, const CniCall& call) {

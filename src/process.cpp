@@ -149,15 +149,26 @@ Child spawn(const SpawnOptions& o) {
     return child;
 }
 
-CaptureResult run_capture(const std::vector<std::string>& argv, int timeout_ms) {
+CaptureResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
+                          const std::optional<std::vector<std::string>>& env, const std::string* stdin_data) {
     Pipe out = make_pipe(), err = make_pipe();
-    UniqueFd devnull = open_fd("/dev/null", O_RDONLY);
+    Pipe in;
+    UniqueFd devnull;
+    if (stdin_data) in = make_pipe();
+    else devnull = open_fd("/dev/null", O_RDONLY);
     SpawnOptions so;
     so.argv = argv;
-    so.fds = {{devnull.get(), 0}, {out.write.get(), 1}, {err.write.get(), 2}};
+    so.env = env;
+    so.fds = {{stdin_data ? in.read.get() : devnull.get(), 0}, {out.write.get(), 1}, {err.write.get(), 2}};
     Child c = spawn(so);
     out.write.reset();
     err.write.reset();
+    if (stdin_data) {
+        in.read.reset();
+        // A program that exits without reading gives EPIPE: its status tells.
+        (void)try_write_all(in.write.get(), *stdin_data);
+        in.write.reset();
+    }
     CaptureResult res;
     pollfd p[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
     std::string* dst[2] = {&res.out, &res.err};

@@ -172,8 +172,12 @@ json mounts_section(const ContainerConfig& c, const SpecInputs& in) {
     m.push_back(mount("/dev/pts", "devpts", "devpts", pts));
     m.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
     m.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    if (in.netns_path == "host" && (!in.uid_mappings.empty() || in.rootless))
-        // sysfs needs a network namespace owned by the container's user namespace
+    // sysfs may only be mounted in a network namespace owned by the container's
+    // user namespace: not the host's (rootless, or with a user namespace), nor
+    // one conman made (bridge, slirp4netns) when the container has its own.
+    bool userns = !in.uid_mappings.empty();
+    bool foreign_netns = in.netns_path == "host" ? userns || in.rootless : userns && !in.netns_path.empty();
+    if (foreign_netns)
         m.push_back(mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
     else
         m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
@@ -276,7 +280,9 @@ json linux_section(const ContainerConfig& c, const SpecInputs& in) {
     if (!sec.sysctls.empty()) l["sysctl"] = sec.sysctls;
     // As podman: unprivileged ICMP echo sockets for every group, so ping
     // works without CAP_NET_RAW, in a namespace of the container's own.
-    if (in.netns_path != "host" && !sec.sysctls.count("net.ipv4.ping_group_range"))
+    // Not in a user namespace of the container's own: its gids are not the
+    // namespace's, and the kernel refuses the write there.
+    if (in.netns_path != "host" && in.uid_mappings.empty() && !sec.sysctls.count("net.ipv4.ping_group_range"))
         l["sysctl"]["net.ipv4.ping_group_range"] = "0 0";
     json seccomp = container_seccomp(c);
     if (!seccomp.is_null()) l["seccomp"] = seccomp;

@@ -52,9 +52,13 @@ struct CaptureResult {
     std::string out, err;  // captured stdout and stderr
     int exit_code() const;  // WEXITSTATUS, or 128+signal
 };
-// Runs argv with stdin from /dev/null, capturing stdout/stderr. Kills the
-// process and throws when it runs longer than timeout_ms.
-CaptureResult run_capture(const std::vector<std::string>& argv, int timeout_ms);
+// Runs argv capturing stdout/stderr. Kills the process and throws (errno
+// ETIMEDOUT) when it runs longer than timeout_ms. stdin is /dev/null, or
+// stdin_data when given (small: it is written before the output is read);
+// env nullopt inherits ours.
+CaptureResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
+                          const std::optional<std::vector<std::string>>& env = std::nullopt,
+                          const std::string* stdin_data = nullptr);
 
 // Exit code from a raw wait status: code, or 128+signal.
 int status_to_exit_code(int status);

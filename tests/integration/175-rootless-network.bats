@@ -104,6 +104,15 @@ free_port() {
     [ "$output" = "$(ls /sys/class/net | sort)" ]
 }
 
+@test "rootless --userns=keep-id works with slirp4netns, none and host" {
+    uid=$(id -u "$NET_USER")
+    for net in slirp4netns none host; do
+        as_net run --rm --userns keep-id --network "$net" --rootfs "$NET_DIR/rootfs" id -u
+        assert_status 0
+        [ "$output" = "$uid" ]
+    done
+}
+
 @test "rootless slirp4netns: bad options and a missing tun device are clear errors, nothing created" {
     as_net run --rm --network slirp4netns:mtu=9 --rootfs "$NET_DIR/rootfs" true
     assert_status 125

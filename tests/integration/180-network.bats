@@ -271,14 +271,14 @@ httpd_cmd='mkdir -p /dev/shm/www && echo "hello from $(hostname)" > /dev/shm/www
 @test "bad network flags are 125 with one line and leave nothing" {
     net_create
     for args in "--network nosuchnet" "-p 80:80:80:80" "-p 99999" "--network none -p 80" \
-        "--network slirp4netns" "--ip 10.250.0.9 --network $NET" "--mac-address zz --network $NET" \
+        "--network slirp4netns:mtu=1" "--ip 10.250.0.9 --network $NET" "--mac-address zz --network $NET" \
         "--dns notanip" "--add-host nocolon" "--network host,$NET" "--network container:nosuch"; do
         run_conman run $args --rootfs "$ROOTFS" true
         [ "$status" -eq 125 ] || { echo "$args: status $status: $stderr"; false; }
         [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "$args: $stderr"; false; }
     done
-    run_conman run --network slirp4netns --rootfs "$ROOTFS" true
-    [[ "$stderr" == *"not supported yet"* ]]
+    run_conman run --network slirp4netns:nosuch=1 --rootfs "$ROOTFS" true
+    [[ "$stderr" == *"unknown option \"nosuch=1\""* ]]
     [ -z "$(conman ps -aq)" ]
     [ -z "$(ls -A "$CM_RUNROOT/netns" 2>/dev/null | grep -v '^lock$')" ]
 }

@@ -462,9 +462,10 @@ unit_value() { grep "^$2=" "$1" | head -n 1 | cut -d= -f2-; }
 }
 
 @test "after a reboot, start --all --filter restart-policy=always brings back the always containers" {
-    run_conman run -d --name b1 --restart always --rootfs "$ROOTFS" sh -c 'echo up; sleep 1000'
-    run_conman run -d --name b2 --rootfs "$ROOTFS" sleep 1000
-    run_conman run -d --name b3 --restart on-failure --rootfs "$ROOTFS" sleep 1000
+    # No network: a real reboot also clears the namespaces' mounts, which rm below cannot.
+    run_conman run -d --name b1 --network none --restart always --rootfs "$ROOTFS" sh -c 'echo up; sleep 1000'
+    run_conman run -d --name b2 --network none --rootfs "$ROOTFS" sleep 1000
+    run_conman run -d --name b3 --network none --restart on-failure --rootfs "$ROOTFS" sleep 1000
     wait_for_log b1 up
     local c
     # Power off: shims and containers die without a word, the runroot is wiped.
