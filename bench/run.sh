@@ -13,6 +13,7 @@ work=$(mktemp -d /tmp/conman-bench.XXXXXX)
 rootfs=$work/rootfs
 bash scripts/mkrootfs.sh "$rootfs"
 CM="$PWD/build/conman --root $work/root --runroot /run/cmb.$$"
+# podman runs with --network none (PMRUN): so does conman, whose root default is a bridge.
 # podman's default rlimits exceed what this host allows: give it small ones.
 PM="podman --runtime runc --root $work/podman --runroot /run/pmb.$$ --cgroup-manager cgroupfs --events-backend none"
 PMRUN="--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
@@ -56,27 +57,27 @@ PY
 }
 
 echo "bench: run --rm true" >&2
-bench run_rm "$CM run --rm --rootfs $rootfs true" "$PM run --rm $PMRUN --rootfs $rootfs true" \
+bench run_rm "$CM run --network none --rm --rootfs $rootfs true" "$PM run --rm $PMRUN --rootfs $rootfs true" \
     "$RUNC run -b $bundle rb"
 echo "bench: run -d" >&2
-bench run_d "$CM run -d --rootfs $rootfs sleep 1000" "$PM run -d $PMRUN --rootfs $rootfs sleep 1000"
+bench run_d "$CM run --network none -d --rootfs $rootfs sleep 1000" "$PM run -d $PMRUN --rootfs $rootfs sleep 1000"
 $CM rm -af -t 0 >/dev/null; $PM rm -af -t 0 >/dev/null
 echo "bench: stop -t0" >&2
 # hyperfine -N runs --prepare without a shell too: give it scripts.
 prep() { local f=$work/prep.$1; shift; printf '#!/bin/bash\n%s\n' "$*" >"$f"; chmod +x "$f"; echo "$f"; }
 bench stop \
-    --prepare "$(prep cs "$CM rm -f st >/dev/null 2>&1; $CM run -d --name st --rootfs $rootfs sleep 1000")" \
+    --prepare "$(prep cs "$CM rm -f st >/dev/null 2>&1; $CM run --network none -d --name st --rootfs $rootfs sleep 1000")" \
     --prepare "$(prep ps "$PM rm -f st >/dev/null 2>&1; $PM run -d $PMRUN --name st --rootfs $rootfs sleep 1000")" \
     "$CM stop -t 0 st" "$PM stop -t 0 st"
 $CM rm -af >/dev/null; $PM rm -af >/dev/null
 echo "bench: rm" >&2
 bench rm \
-    --prepare "$CM run --name rmme --rootfs $rootfs true" \
+    --prepare "$CM run --network none --name rmme --rootfs $rootfs true" \
     --prepare "$PM run $PMRUN --name rmme --rootfs $rootfs true" \
     "$CM rm rmme" "$PM rm rmme"
 echo "bench: ps -a with 100 containers" >&2
 for i in $(seq 1 100); do
-    $CM create --name c$i --rootfs "$rootfs" true >/dev/null
+    $CM create --network none --name c$i --rootfs "$rootfs" true >/dev/null
     $PM create $PMRUN --name c$i --rootfs "$rootfs" true >/dev/null
 done
 bench ps "$CM ps -a" "$PM ps -a"
@@ -85,7 +86,7 @@ bench inspect "$CM inspect c1" "$PM inspect c1"
 $CM rm -a >/dev/null; $PM rm -a >/dev/null
 
 echo "bench: exec true" >&2
-$CM run -d --name ex --rootfs "$rootfs" sleep 1000 >/dev/null
+$CM run --network none -d --name ex --rootfs "$rootfs" sleep 1000 >/dev/null
 $PM run -d $PMRUN --name ex --rootfs "$rootfs" sleep 1000 >/dev/null
 sbundle=$work/sbundle
 mkdir -p "$sbundle"
@@ -110,7 +111,7 @@ c["process"]["args"] = ["cat"]
 json.dump(c, open(sys.argv[2], "w"))
 PY
 stream() { printf '#!/bin/bash\nexec %s <%s >/dev/null\n' "$1" "$work/100mb" >"$work/stream.$2"; chmod +x "$work/stream.$2"; echo "$work/stream.$2"; }
-bench stream_i "$(stream "$CM run --rm -i --rootfs $rootfs cat" cm)" \
+bench stream_i "$(stream "$CM run --network none --rm -i --rootfs $rootfs cat" cm)" \
     "$(stream "$PM run --rm -i $PMRUN --rootfs $rootfs cat" pm)" \
     "$(stream "$RUNC run -b $cbundle rc" rc)"
 
@@ -136,7 +137,7 @@ rm -rf "$work/pullroot" /run/cmp.$$
 echo "bench: run --rm IMAGE true" >&2
 $CM pull -q --tls-verify=false "$img" >/dev/null
 $PM pull -q --tls-verify=false "$img" >/dev/null
-bench run_image "$CM run --rm $img true" "$PM run --rm $PMRUN $img true"
+bench run_image "$CM run --network none --rm $img true" "$PM run --rm $PMRUN $img true"
 
 echo "bench: rootless run --rm IMAGE true" >&2
 # An ordinary user with a subuid range pulls the busybox fixture image from the
@@ -159,7 +160,7 @@ su "$rl_user" -c "cd $rl && hyperfine -N --style none -w 3 -r $RUNS --export-jso
     '$RLPM run --rm --network none $small true'" >/dev/null
 $CM pull -q --tls-verify=false "$small" >/dev/null
 hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$rl/root.json" \
-    "env ROOTFUL=1 $CM run --rm $small true" >/dev/null
+    "env ROOTFUL=1 $CM run --network none --rm $small true" >/dev/null
 python3 - "$rl/r.json" "$rl/root.json" >>"$results" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
@@ -173,7 +174,7 @@ rm -rf "$rl"
 echo "bench: shim memory" >&2
 # smaps_rollup of one idle monitor each: conman-shim vs conmon.
 mem() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r "\t" p}' "/proc/$1/smaps_rollup"; }
-$CM run -d --name idle --rootfs "$rootfs" sleep 1000 >/dev/null
+$CM run --network none -d --name idle --rootfs "$rootfs" sleep 1000 >/dev/null
 $PM run -d $PMRUN --name idle --rootfs "$rootfs" sleep 1000 >/dev/null
 shim_pid=$($CM inspect --format '{{.State.ConmonPid}}' idle)
 conmon_pid=$($PM inspect --format '{{.State.ConmonPid}}' idle)
