@@ -30,17 +30,7 @@ $PM run --rm $PMRUN --rootfs "$rootfs" true >/dev/null
 
 results=$work/results.tsv
 : >"$results"
-bench() {  # NAME CMD...: mean and stddev (ms) per command
-    local name=$1; shift
-    local json=$work/$name.json
-    hyperfine -N --style none -w 3 -r "$RUNS" --export-json "$json" "$@" >/dev/null
-    python3 - "$json" "$name" >>"$results" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for r in d["results"]:
-    print(f'{sys.argv[2]}\t{r["command"]}\t{r["mean"]*1000:.1f}\t{r["stddev"]*1000:.1f}')
-PY
-}
+source bench/lib.sh  # bench NAME CMD... (we are at the repo root)
 
 echo "bench: run --rm true, bridge vs none" >&2
 bench run_rm \
