@@ -197,6 +197,7 @@ bool Shim::create_container() {
     std::string log_path = runtime_log_path(args_);
     off_t log_offset = file_size(log_path);
     ::unlink(in_dir(args_.socket_dir, shim::kPidFileName).c_str());
+    int64_t started_at = now_ns();  // before the runtime runs the process: never after its exit
     Child runc = spawn_create();
     std::string out, err;
     auto st = wait_create(runc, out, err);
@@ -235,8 +236,16 @@ bool Shim::create_container() {
         status_ = reaper_.take(pid_);
         if (status_) exited_at_ = now_ns();
     }
-    // Nobody to tell (conman gave up waiting): the container must not linger.
-    if (!report_started() && restarts_ == 0) signal_container(SIGKILL, nullptr);
+    // Nobody to tell (conman gave up waiting or was killed): the container
+    // must not linger, and its record says why it died.
+    if (!report_started() && restarts_ == 0) {
+        abandon_reason_ = "killed by conman-shim: the conman that created the container exited before the create finished";
+        signal_container(SIGKILL, nullptr);
+    } else if (args_.start && restarts_ == 0) {
+        // Started by the runtime: recorded here too, so a conman killed
+        // right after this still leaves the container shown as running.
+        atomic_write(state_file(args_, "started"), std::to_string(started_at));
+    }
     if (pending_signal_) signal_container(pending_signal_, nullptr);
     return true;
 }

@@ -122,6 +122,7 @@ shim::ExitRecord Shim::make_record() const {
     if (r.exit_code == -1)
         r.reason = "exit status unavailable: the container process was not reaped by conman-shim";
     r.oom_killed = oom_.killed();
+    if (!abandon_reason_.empty()) r.reason = abandon_reason_;
     return r;
 }
 

@@ -24,9 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string state_file(const shim::ShimArgs& a, const char* name) { return join_path(dirname_of(a.exit_file), name); }
-
 }  // namespace
+
+std::string state_file(const shim::ShimArgs& a, const char* name) { return join_path(dirname_of(a.exit_file), name); }
 
 bool Shim::stopped_by_user() const {
     // A container removed meanwhile (no bundle) is never started again.

@@ -42,6 +42,8 @@ std::string runtime_error_text(const std::string& log_path, off_t offset, std::s
 std::string describe_status(int status);
 // The exit record of a raw wait status (INT_MIN: status lost) (exit.cpp).
 shim::ExitRecord exit_record(int status, int64_t exited_at);
+// A file next to the exit record (the container's directory): "started", ...
+std::string state_file(const shim::ShimArgs& a, const char* name);
 
 class Shim final : public ClientHandler {
 public:
@@ -142,6 +144,7 @@ private:
     std::string exit_json_;      // the record, once published
     int pending_signal_ = 0;     // SIGTERM/SIGINT that arrived before the pid was known
     std::string old_oom_score_;
+    std::string abandon_reason_;  // why the shim itself killed the container (conman went away mid-create)
     OomWatch oom_;
 
     int restarts_ = 0;           // restarts done by this shim (restart.cpp)

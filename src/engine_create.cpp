@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conman/crash_point.hpp"
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
 #include "conman/events.hpp"
@@ -311,6 +312,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
         a.exit_command.insert(a.exit_command.end(), {"container", "cleanup", cfg.id});
     }
     setup_container_network(ctx, store, cfg);
+    crash_point("launch:network-ready");
     try {
         if (!lo.attach || !attached) return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
         auto [ours, theirs] = make_socketpair(SOCK_SEQPACKET);
@@ -345,6 +347,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     }
     FileLock lock = store.lock();
     claim_free_name(store, cfg);
+    crash_point("create:name-claimed");
     CreateRollback rollback(store, cfg, o.cidfile);
     if (!o.cidfile.empty()) {
         write_cidfile(o.cidfile, cfg.id);
@@ -355,6 +358,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         if (!ImageStore(ctx).by_id(img->record.id))
             fail(ErrorKind::NotFound, "image {} was removed while the container was being created", o.target);
         prepare_rootfs(ctx, cfg);
+        crash_point("create:rootfs-mounted");
         set_user_and_env(cfg, o, &*img);
     }
     apply_sdnotify_config(cfg);
@@ -362,9 +366,11 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     attach_volumes(ctx, store, cfg, o.volumes, img ? img->config.config.volumes : std::vector<std::string>{},
                    volume_rollback);
     write_bundle(store, cfg, o);
+    crash_point("create:bundle-written");
     Container c;
     c.config = cfg;
     store.save(c);
+    crash_point("create:record-saved");
 
     Created out;
     // The start time is taken before the runtime starts the process, so it
@@ -388,10 +394,12 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         }
     }();
     rollback.shim_started_ = true;
+    crash_point("create:shim-started");
     c.state.pid = started.container_pid;
     c.state.shim_pid = started.shim_pid;
     store.save(c);
     if (lo.start) store.mark_started(cfg.id, start_time);
+    crash_point("create:done");
     rollback.disarm();
     volume_rollback.disarm();
     store.refresh(c);

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <poll.h>
 
+#include "conman/crash_point.hpp"
 #include "conman/engine.hpp"
 #include "conman/error.hpp"
 #include "conman/events.hpp"
@@ -60,6 +61,7 @@ std::optional<ShimConnection> restart(const Context& ctx, const Store& store, Co
         FileLock wait_gone(store.socket_dir(id) + "/" + shim::kLockName, FileLock::Mode::Exclusive, kKillWaitMs);
     }
     store.clear_run_state(id);
+    crash_point("restart:cleared");
     OciRuntime(ctx).delete_force(id);
     std::optional<ShimConnection> conn;
     int64_t start_time = now_ns();
@@ -100,6 +102,7 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
         fail(ErrorKind::Conflict, "container {} is paused: unpause it instead of starting it", c.config.name);
     int64_t start_time = now_ns();
     emit(ctx, c.config, "start");  // before the process runs: its "died" must come later
+    crash_point("start:before-runtime");
     try {
         OciRuntime(ctx).start(id);
     } catch (const Error& e) {
@@ -111,6 +114,7 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
         bool ran = rs ? *rs == "running" || *rs == "stopped" || *rs == "paused" : path_exists(store.exit_path(id));
         if (!ran) throw e.prefixed(fmt::format("starting container {}", c.config.name));
     }
+    crash_point("start:runtime-started");
     store.mark_started(id, start_time);
     return conn;
 }
@@ -131,12 +135,14 @@ void stop_container(const Context& ctx, const std::string& id, std::optional<int
     if (!conn) return;  // the shim went away: nothing left running
     int secs = timeout.value_or(c.config.stop_timeout);
     if (secs > 0 && conn->kill_and_wait(parse_signal(c.config.stop_signal), secs * 1000)) {
+        crash_point("stop:exited");
         wait_for_close(*conn, kKillWaitMs);
         if (has_network_teardown(c.config)) teardown_container_network(ctx, id);  // done already unless the shim's exit command failed
         return;
     }
     if (!conn->kill_and_wait(SIGKILL, kKillWaitMs))
         fail(ErrorKind::System, "container {} did not exit {} s after SIGKILL", c.config.name, kKillWaitMs / 1000);
+    crash_point("stop:exited");
     wait_for_close(*conn, kKillWaitMs);
     if (has_network_teardown(c.config)) teardown_container_network(ctx, id);
 }
@@ -170,7 +176,9 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     if (is_active(c)) fail(ErrorKind::Conflict, "container {} was started again while being removed", c.config.name);
     // A shim that died without its cleanup may have left runtime state.
     if (!path_exists(store.exit_path(id)) || c.state.status == "unknown") OciRuntime(ctx).delete_force(id);
+    crash_point("rm:runtime-deleted");
     teardown_container_network(ctx, id);
+    crash_point("rm:network-down");
     store.remove(c);
     emit(ctx, c.config, "remove");
 }

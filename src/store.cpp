@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conman/container_rootfs.hpp"
+#include "conman/crash_point.hpp"
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/names.hpp"
@@ -33,6 +34,13 @@ std::vector<std::string> Store::ids() const {
 
 Container Store::load(const std::string& id) const {
     Container c;
+    if (!path_exists(record_path(id))) {
+        c.config.id = id;
+        c.state.status = "unknown";
+        c.state.error = "the container has no record: conman was interrupted while creating it; remove it with "
+                        "`conman rm -f` or `conman system check --repair`";
+        return c;
+    }
     try {
         json j = json::parse(read_file(record_path(id)));
         c.config = j.at("config").get<ContainerConfig>();
@@ -169,14 +177,23 @@ void Store::clear_run_state(const std::string& id) const {
 }
 
 void Store::remove(const Container& c) const {
+    const std::string& id = c.config.id;
     // Never descend into a mounted rootfs: unmount first.
-    release_rootfs(dir(c.config.id));
-    if (is_mount_point(dir(c.config.id) + "/merged"))
-        fail(ErrorKind::System, "container {}: its rootfs is still mounted", c.config.id);
-    release_name(c.config.name, c.config.id);
+    release_rootfs(dir(id));
+    if (is_mount_point(dir(id) + "/merged")) fail(ErrorKind::System, "container {}: its rootfs is still mounted", id);
+    crash_point("rm:unmounted");
+    // The rename is the removal's commit point: before it the container is
+    // whole, after it no command sees it, and an interruption leaves only a
+    // .removing- directory that `system check --repair` clears.
+    std::string trash = trash_dir(id);
+    remove_all(trash);
+    if (::rename(dir(id).c_str(), trash.c_str()) < 0 && errno != ENOENT) throw_sys(errno, "removing container {}", id);
+    crash_point("rm:renamed");
+    release_name(c.config.name, id);
     remove_cidfile(c.config);
-    remove_all(socket_dir(c.config.id));
-    remove_all(dir(c.config.id));
+    remove_all(socket_dir(id));
+    crash_point("rm:socket-dir-removed");
+    remove_all(trash);
 }
 
 }  // namespace conman

@@ -49,6 +49,9 @@ public:
     std::string bundle_dir(const std::string& id) const { return dir(id) + "/bundle"; }
     std::string userdata_dir(const std::string& id) const { return dir(id) + "/userdata"; }
     std::string socket_dir(const std::string& id) const { return ctx_.socket_dir(id); }
+    // Where remove() moves a container before deleting it (not listed by ids()).
+    std::string trash_dir(const std::string& id) const { return ctx_.containers_dir() + "/" + kTrashPrefix + id; }
+    static constexpr const char* kTrashPrefix = ".removing-";
     bool shim_alive(const std::string& id) const;
     const Context& context() const { return ctx_; }
 
