@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "conman/crash_point.hpp"
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
 #include "conman/userns.hpp"
@@ -144,6 +145,7 @@ ImageRecord commit_image(const ImageStore& store, const StagedImage& img) {
     }
     store_small_blob(store, img.manifest.config.digest, img.config_body, img.config_tmp);
     store_small_blob(store, img.manifest_digest, img.manifest_body, img.manifest_tmp);
+    crash_point("pull:layers-committed");  // layers and blobs in, no record yet
     std::string id = digest_hex(img.manifest.config.digest);
     ImageRecord r = store.by_id(id).value_or(ImageRecord{});
     r.id = id;

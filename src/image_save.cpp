@@ -22,6 +22,7 @@
 #include "conman/fd.hpp"
 #include "conman/fs.hpp"
 #include "conman/image_archive.hpp"
+#include "conman/image_commit.hpp"
 #include "conman/image_module.hpp"
 #include "conman/image_ref.hpp"
 #include "conman/image_store.hpp"
@@ -255,21 +256,16 @@ SaveResult save_here(const Context& ctx, const SaveRequest& in) {
         fail(ErrorKind::Usage, "unknown format \"{}\": use docker-archive, oci-archive, oci-dir or docker-dir", in.format);
     std::vector<SavedImage> images = resolve(ctx, in);
     ImageStore store(ctx);
-    std::string staging = store.make_tmp("save");
-    try {
-        if (in.format == "oci-dir" || in.format == "docker-dir") {
-            save_to_dir(store, in, images, staging);
-        } else if (in.output.empty()) {
-            auto sink = tar_sink(in.out_fd, "standard output");
-            write_images(store, in, images, *sink, staging);
-        } else {
-            save_to_file(store, in, images, staging);
-        }
-    } catch (...) {
-        remove_all(staging);
-        throw;
+    StagingDir dir(store, "save");
+    const std::string& staging = dir.path();
+    if (in.format == "oci-dir" || in.format == "docker-dir") {
+        save_to_dir(store, in, images, staging);
+    } else if (in.output.empty()) {
+        auto sink = tar_sink(in.out_fd, "standard output");
+        write_images(store, in, images, *sink, staging);
+    } else {
+        save_to_file(store, in, images, staging);
     }
-    remove_all(staging);
     return {static_cast<int>(images.size())};
 }
 

@@ -1,5 +1,8 @@
 #include "conman/image_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
@@ -193,8 +196,21 @@ void ImageStore::clean_tmp(int64_t max_age_s) const {
     for (auto& name : list_dir(tmp_dir())) {
         struct stat st;
         std::string p = tmp_dir() + "/" + name;
-        if (::lstat(p.c_str(), &st) == 0 && now - st.st_mtime >= max_age_s) remove_all(p);
+        if (::lstat(p.c_str(), &st) == 0 && now - st.st_mtime >= max_age_s && !staging_in_use(p)) remove_all(p);
     }
+}
+
+UniqueFd lock_staging(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw_sys(errno, "opening staging {}", path);
+    if (::flock(fd.get(), LOCK_EX) < 0) throw_sys(errno, "locking staging {}", path);  // fresh: nobody else has it
+    return fd;
+}
+
+bool staging_in_use(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return false;
+    return ::flock(fd.get(), LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
 }  // namespace conman

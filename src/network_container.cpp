@@ -234,21 +234,31 @@ json runtime_config_for(const ContainerConfig& c, size_t index) {
     return rc;
 }
 
-Attachment attach(const Context& ctx, const std::string& id, const std::string& netns, const std::string& network,
-                  const std::string& ifname, json rc) {
-    Attachment a;
-    a.network = network;
-    a.ifname = ifname;
-    a.runtime_config = std::move(rc);
-    CniCall call = call_for(id, netns, a);
-    a.conflist = effective_conflist(NetworkStore(ctx).conflist(network), call);
+void detach(const std::string& id, const std::string& netns, const Attachment& a);
+
+// Runs CNI ADD for one more network of st and records it. The attachment is
+// saved before ADD (without a result) so that a conman killed during ADD
+// leaves what teardown's DEL needs; a failed ADD is undone at once.
+void attach(const Context& ctx, NetState& st, const std::string& network, const std::string& ifname, json rc) {
+    Attachment pending;
+    pending.network = network;
+    pending.ifname = ifname;
+    pending.runtime_config = std::move(rc);
+    CniCall call = call_for(st.id, st.netns, pending);
+    pending.conflist = effective_conflist(NetworkStore(ctx).conflist(network), call);
+    st.attachments.push_back(pending);
+    save_state(ctx, st);
+    Attachment& a = st.attachments.back();
     try {
         a.result = cni_add(a.conflist, call);
+        parse_result(a.result, st.netns, a);
     } catch (const Error& e) {
-        throw e.prefixed(fmt::format("attaching container {} to network {}", id.substr(0, 12), network));
+        detach(st.id, st.netns, a);
+        st.attachments.pop_back();
+        save_state(ctx, st);
+        throw e.prefixed(fmt::format("attaching container {} to network {}", st.id.substr(0, 12), network));
     }
-    parse_result(a.result, netns, a);
-    return a;
+    save_state(ctx, st);
 }
 
 void detach(const std::string& id, const std::string& netns, const Attachment& a) {
@@ -536,9 +546,7 @@ void setup_container_network(const Context& ctx, const Store& store, const Conta
         create_netns(st.netns);
         save_state(ctx, st);  // from here a teardown finds what to undo
         for (size_t i = 0; i < c.network.networks.size(); ++i) {
-            st.attachments.push_back(attach(ctx, c.id, st.netns, c.network.networks[i], fmt::format("eth{}", i),
-                                            runtime_config_for(c, i)));
-            save_state(ctx, st);
+            attach(ctx, st, c.network.networks[i], fmt::format("eth{}", i), runtime_config_for(c, i));
         }
         st.hosts_base = own_hosts_base(c, st.attachments.empty() ? nullptr : &st.attachments[0]);
         save_state(ctx, st);
@@ -663,8 +671,7 @@ void connect_container(const Context& ctx, const std::string& network, const std
         std::string ifname;
         for (int i = 0; ifname.empty(); ++i)
             if (!used.count(fmt::format("eth{}", i))) ifname = fmt::format("eth{}", i);
-        st->attachments.push_back(attach(ctx, c.config.id, st->netns, d.name, ifname, rc));
-        save_state(ctx, *st);
+        attach(ctx, *st, d.name, ifname, rc);
     }
     n.networks.push_back(d.name);
     try {

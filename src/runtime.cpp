@@ -120,4 +120,19 @@ std::optional<std::string> OciRuntime::state(const std::string& id) const {
     return j.value("status", "");
 }
 
+std::vector<std::string> OciRuntime::list() const {
+    if (ctx_.runtime_path.empty()) return {};
+    auto argv = base();
+    argv.insert(argv.end(), {"list", "--format", "json"});
+    auto r = run_capture(argv, kRuntimeTimeoutMs);
+    if (r.status != 0) fail(ErrorKind::Runtime, "listing containers: {}", runtime_error_text(r.err));
+    std::vector<std::string> ids;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_array()) return ids;  // runc prints "null" when there are none
+    for (auto& e : j) {
+        if (e.is_object() && e.contains("id") && e["id"].is_string()) ids.push_back(e["id"].get<std::string>());
+    }
+    return ids;
+}
+
 }  // namespace conman

@@ -115,8 +115,8 @@ std::string human_duration(int64_t ns) {
     return fmt::format("{} years", hours / 24 / 365);
 }
 
-namespace {
 std::optional<int64_t> parse_go_duration(std::string_view s) {
+    if (s == "0") return 0;
     if (s.empty()) return std::nullopt;
     int64_t total = 0;
     while (!s.empty()) {
@@ -141,7 +141,6 @@ std::optional<int64_t> parse_go_duration(std::string_view s) {
     }
     return total;
 }
-}  // namespace
 
 std::optional<int64_t> parse_time_or_duration(std::string_view s, int64_t now) {
     if (auto t = parse_rfc3339(s)) return t;

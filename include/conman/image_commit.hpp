@@ -17,10 +17,12 @@
 namespace conman {
 
 // A private directory under the store's tmp/, removed when it goes out of
-// scope, whether the work in it was committed (renamed away) or failed.
+// scope, whether the work in it was committed (renamed away) or failed. It
+// is locked while it lives: cleanups skip it (see staging_in_use).
 class StagingDir {
 public:
-    StagingDir(const ImageStore& store, const std::string& what) : path_(store.make_tmp(what)) {}
+    StagingDir(const ImageStore& store, const std::string& what)
+        : path_(store.make_tmp(what)), lock_(lock_staging(path_)) {}
     ~StagingDir();
     StagingDir(const StagingDir&) = delete;
     StagingDir& operator=(const StagingDir&) = delete;
@@ -28,6 +30,7 @@ public:
 
 private:
     std::string path_;
+    UniqueFd lock_;
 };
 
 // One layer the store lacked, staged: blob_tmp is the verified blob,

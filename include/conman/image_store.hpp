@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conman/context.hpp"
+#include "conman/fd.hpp"
 #include "conman/lock.hpp"
 
 namespace conman {
@@ -87,6 +88,11 @@ public:
 private:
     std::string root_;
 };
+
+// Staging in tmp/ is locked (flock on the directory) while its work runs, so
+// that cleanups can tell live work from debris of a killed one.
+UniqueFd lock_staging(const std::string& path);
+bool staging_in_use(const std::string& path);
 
 // Normalises an image name the way records store it; "" when s is not a name.
 std::string normalize_image_name(const std::string& s);

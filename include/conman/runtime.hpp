@@ -18,6 +18,8 @@ public:
     void delete_force(const std::string& id) const;  // no error when already gone
     // "created", "running", "stopped", ... or nullopt when the runtime does not know it.
     std::optional<std::string> state(const std::string& id) const;
+    // IDs of every container in the runtime's state root (none when the runtime is missing).
+    std::vector<std::string> list() const;
 
 private:
     std::vector<std::string> base() const;

@@ -70,11 +70,11 @@ ExitRecord decode_exit(std::string_view json);  // throws Error on malformed inp
 //              process ends (after its last output). A detached session's output
 //              is discarded; the shim still reaps it.
 struct Request {
-    std::string op;
+    std::string op = {};
     bool stdin = false, stdout = true, stderr = true;
     int signal = 0;
     int rows = 0, cols = 0;
-    std::string process_json;  // exec: the OCI process object, as JSON text
+    std::string process_json = {};  // exec: the OCI process object, as JSON text
     bool tty = false;          // exec: allocate a terminal
     bool detach = false;       // exec: do not attach the connection
 };

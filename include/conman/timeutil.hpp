@@ -16,6 +16,8 @@ std::string format_rfc3339nano(int64_t ns);
 std::optional<int64_t> parse_rfc3339(std::string_view s);
 // "About a minute", "5 seconds", "2 hours" (Go's units.HumanDuration, as podman prints).
 std::string human_duration(int64_t ns);
+// A Go duration ("1h30m", "90s", "0") in nanoseconds; nullopt when malformed.
+std::optional<int64_t> parse_go_duration(std::string_view s);
 // Accepts RFC 3339, a Unix timestamp ("1700000000[.5]") or a Go duration
 // relative to now ("10m", "1h30m", "5s") as --since/--until take; nullopt when malformed.
 std::optional<int64_t> parse_time_or_duration(std::string_view s, int64_t now);

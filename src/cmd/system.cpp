@@ -8,6 +8,7 @@
 #include "conman/disk_usage.hpp"
 #include "conman/error.hpp"
 #include "conman/names.hpp"
+#include "conman/system_check.hpp"
 #include "conman/timeutil.hpp"
 #include "conman/units.hpp"
 
@@ -149,12 +150,60 @@ void add_df(CLI::App* grp, State& st) {
     });
 }
 
+std::string finding_line(const CheckFinding& f, bool repair) {
+    std::string line = f.object + ": " + f.problem;
+    if (f.repaired) return line + ": repaired (" + f.action + ")";
+    if (!f.error.empty()) return line + ": not repaired: " + f.error;
+    if (f.action.empty()) return line + ": needs a hand (--repair cannot fix this)";
+    return repair ? line : line + " (--repair will " + f.action + ")";
+}
+
+void add_check(CLI::App* grp, State& st) {
+    auto* check = grp->add_subcommand("check", "Find and repair what interrupted commands left behind");
+    struct Flags {
+        bool repair = false;
+        std::string max = "24h";
+        std::string format;
+    };
+    auto f = std::make_shared<Flags>();
+    check->add_flag("-r,--repair", f->repair, "Repair what is found");
+    check->add_option("-m,--max", f->max, "Leave unfinished image work younger than this alone (Go duration)")
+        ->default_str("24h");
+    check->add_option("--format", f->format, "json for a machine-readable report");
+    check->callback([f, &st] {
+        auto max = parse_go_duration(f->max);
+        if (!max || *max < 0) fail(ErrorKind::Usage, "invalid --max \"{}\": expected a duration such as 24h or 90s", f->max);
+        if (!f->format.empty() && f->format != "json")
+            fail(ErrorKind::Usage, "system check takes --format json only");
+        CheckOptions o{.repair = f->repair, .max_age_s = *max / 1000000000};
+        auto findings = system_check(st.context(), o);
+        size_t left = 0, repaired = 0;
+        for (auto& x : findings) (x.repaired ? repaired : left)++;
+        if (f->format == "json") {
+            nlohmann::json all = nlohmann::json::array();
+            for (auto& x : findings)
+                all.push_back({{"Object", x.object}, {"Problem", x.problem}, {"Repair", x.action},
+                               {"Repaired", x.repaired}, {"Error", x.error}});
+            std::cout << all.dump(4) << "\n";
+        } else {
+            for (auto& x : findings) std::cout << finding_line(x, f->repair) << "\n";
+            if (findings.empty()) std::cout << "No problems found\n";
+            else if (repaired) std::cout << fmt::format("{} problems found, {} repaired\n", findings.size(), repaired);
+        }
+        std::cout.flush();
+        if (left == 0) return;
+        if (f->repair) fail(ErrorKind::System, "{} of {} problems could not be repaired", left, findings.size());
+        fail(ErrorKind::System, "{} problems found: run `conman system check --repair` to fix them", left);
+    });
+}
+
 }  // namespace
 
 CLI::App* register_system(CLI::App& parent, State& st) {
     auto* grp = parent.add_subcommand("system", "Manage conman's storage and state");
     grp->require_subcommand(1);
     add_df(grp, st);
+    add_check(grp, st);
     return grp;
 }
 
