@@ -20,6 +20,7 @@ namespace {
 
 constexpr int kCreateTimeoutMs = 60000;
 constexpr size_t kMaxCaptured = 64 * 1024;
+constexpr int kLockTries = 100;  // 10 ms apart
 constexpr const char* kConsoleName = "console.sock";
 
 std::string in_dir(const std::string& dir, const char* name) { return join_path(dir, name); }
@@ -88,9 +89,13 @@ std::string describe_status(int st) {
 void Shim::setup() {
     mkdir_p(args_.socket_dir, 0700);
     lock_fd_ = open_fd(in_dir(args_.socket_dir, shim::kLockName), O_RDWR | O_CREAT, 0600);
-    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) < 0) {
-        if (errno == EWOULDBLOCK) fail(ErrorKind::Conflict, "another conman-shim is running for container {}", args_.id);
-        throw_sys(errno, "lock {}", in_dir(args_.socket_dir, shim::kLockName));
+    // conman tests liveness with a brief shared flock on this file: a busy
+    // lock is retried for a moment before it means another shim.
+    for (int tries = 0; ::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) < 0; ++tries) {
+        if (errno == EINTR) continue;
+        if (errno != EWOULDBLOCK) throw_sys(errno, "lock {}", in_dir(args_.socket_dir, shim::kLockName));
+        if (tries == kLockTries) fail(ErrorKind::Conflict, "another conman-shim is running for container {}", args_.id);
+        ::usleep(10000);
     }
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_sys(errno, "epoll_create1");

@@ -6,6 +6,7 @@
 #include "conman/error.hpp"
 #include "conman/fs.hpp"
 #include "conman/rootfs.hpp"
+#include "conman/runtime.hpp"
 #include "conman/spec.hpp"
 
 namespace conman {
@@ -62,6 +63,16 @@ ExecSession exec_container(const Context& ctx, const std::string& id, const Exec
         emit(ctx, c.config, "exec");
         return ExecSession{std::move(*conn), reply.pid};
     } catch (const Error& e) {
+        // The container may have exited (or be dying) since we looked: a
+        // conflict, not the runtime's words about a missing process.
+        Container now = lookup_container(ctx, id);
+        if (now.state.status != kRunning)
+            fail(ErrorKind::Conflict, "can only exec in running containers: {} is {}", now.config.name,
+                 now.state.status);
+        // Killed, but its shim has not seen the exit yet.
+        if (auto rs = OciRuntime(ctx).state(id); rs && *rs != "running")
+            fail(ErrorKind::Conflict, "can only exec in running containers: {} is not running (it is exiting)",
+                 now.config.name);
         // 126/127 from our own lookup inside the rootfs, as for create.
         int code = classify_command(c.config.rootfs, o.cmd[0], p.env);
         if (code == 127) throw Error(ErrorKind::CommandNotFound, e.what());

@@ -38,6 +38,26 @@ bool is_active(const Container& c) {
     return c.state.status == kRunning || c.state.status == kCreated || c.state.status == kPaused;
 }
 
+bool has_restart_policy(const Container& c) {
+    return !c.config.service.restart_policy.empty() && c.config.service.restart_policy != "no";
+}
+
+// How often start and rm go round when another command changes the
+// container under them before giving up with a conflict.
+constexpr int kRaceRounds = 5;
+
+// Waits (bounded) until the container's shim has released its lock. Never
+// called under the store lock.
+void wait_shim_gone(const Store& store, const std::string& id) {
+    std::string path = store.socket_dir(id) + "/" + shim::kLockName;
+    if (!path_exists(path)) return;
+    try {
+        FileLock gone(path, FileLock::Mode::Shared, kKillWaitMs);
+    } catch (const Error&) {
+        // Removed meanwhile, or still busy: the caller looks again.
+    }
+}
+
 
 }  // namespace
 
@@ -92,6 +112,18 @@ std::optional<ShimConnection> start_container(const Context& ctx, const std::str
     Store store(ctx);
     FileLock lock = store.lock();
     Container c = store.load(id);
+    // An exited container's shim may still be finishing: its runtime delete,
+    // and for `run --rm` an exit command that needs the store lock. Wait for
+    // it without holding the lock, then look again (run --rm may have removed
+    // it). A shim between two runs of a restart policy is ended by restart().
+    for (int round = 0; c.state.status == kExited && !has_restart_policy(c) && store.shim_alive(id); ++round) {
+        if (round == kRaceRounds)
+            fail(ErrorKind::Conflict, "container {} is being restarted by another command: try again", c.config.name);
+        lock.unlock();
+        wait_shim_gone(store, id);
+        lock = store.lock();
+        c = store.load(id);
+    }
     if (c.state.status == "unknown") fail(ErrorKind::System, "container {}: {}", id, c.state.error);
     if (c.state.status == kExited) return restart(ctx, store, c, attach);
     reset_restart_state(store, id);
@@ -155,7 +187,16 @@ void kill_container(const Context& ctx, const std::string& id, int sig) {
     auto conn = ShimConnection::connect(Store(ctx).socket_dir(id));
     if (!conn) fail(ErrorKind::Conflict, "container {} is not running: its shim is gone", c.config.name);
     emit(ctx, c.config, "kill");  // before the signal: the "died" it may cause comes after
-    conn->kill(sig);
+    try {
+        conn->kill(sig);
+    } catch (const Error&) {
+        // It may have exited since we looked: then say so, as above.
+        Container now = lookup_container(ctx, id);
+        if (now.state.status != kRunning && now.state.status != kPaused)
+            fail(ErrorKind::Conflict, "can only kill running containers: {} is in state {}", now.config.name,
+                 now.state.status);
+        throw;
+    }
 }
 
 void remove_container(const Context& ctx, const std::string& id, bool force, std::optional<int> timeout) {
@@ -163,17 +204,25 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
     if ((c.state.status == kRunning || c.state.status == kPaused) && !force)
         fail(ErrorKind::Conflict, "cannot remove container {} as it is {}: stop it first or use --force", c.config.id,
              c.state.status);
-    prevent_restart(ctx, Store(ctx), c);
-    if (c.state.status == kPaused) thaw_for_removal(ctx, id);
-    if (is_active(c)) {
-        if (c.state.status == kCreated) timeout = 0;
-        stop_container(ctx, id, timeout.value_or(0));
-    }
     Store store(ctx);
-    FileLock lock = store.lock();
-    if (!path_exists(store.record_path(id))) return;  // removed meanwhile (e.g. --rm cleanup)
-    c = store.load(id);
-    if (is_active(c)) fail(ErrorKind::Conflict, "container {} was started again while being removed", c.config.name);
+    std::optional<FileLock> lock;
+    // Stopping happens without the store lock, so a concurrent start can run
+    // it again before the lock is taken: with --force, stop it again.
+    for (int round = 0;; ++round) {
+        prevent_restart(ctx, store, c);
+        if (c.state.status == kPaused) thaw_for_removal(ctx, id);
+        if (is_active(c)) {
+            if (c.state.status == kCreated) timeout = 0;
+            stop_container(ctx, id, timeout.value_or(0));
+        }
+        lock = store.lock();
+        if (!path_exists(store.record_path(id))) return;  // removed meanwhile (e.g. --rm cleanup)
+        c = store.load(id);
+        if (!is_active(c)) break;
+        if (!force || round == kRaceRounds)
+            fail(ErrorKind::Conflict, "container {} was started again while being removed", c.config.name);
+        lock.reset();
+    }
     // A shim that died without its cleanup may have left runtime state.
     if (!path_exists(store.exit_path(id)) || c.state.status == "unknown") OciRuntime(ctx).delete_force(id);
     crash_point("rm:runtime-deleted");

@@ -34,6 +34,10 @@ std::vector<std::string> Store::ids() const {
 
 Container Store::load(const std::string& id) const {
     Container c;
+    // Removed meanwhile (rm renames the whole directory away first): gone,
+    // not a half-made create.
+    if (!path_exists(dir(id)))
+        fail(ErrorKind::NotFound, "no container with ID \"{}\" found: no such container (it was removed)", id);
     if (!path_exists(record_path(id))) {
         c.config.id = id;
         c.state.status = "unknown";
@@ -59,7 +63,13 @@ Container Store::load(const std::string& id) const {
 
 std::vector<Container> Store::load_all() const {
     std::vector<Container> out;
-    for (auto& id : ids()) out.push_back(load(id));
+    for (auto& id : ids()) {
+        try {
+            out.push_back(load(id));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::NotFound) throw;  // removed since the listing
+        }
+    }
     std::sort(out.begin(), out.end(),
               [](const Container& a, const Container& b) { return a.config.created > b.config.created; });
     return out;
