@@ -216,7 +216,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
             stop_container(ctx, id, timeout.value_or(0));
         }
         lock = store.lock();
-        if (!path_exists(store.record_path(id))) return;  // removed meanwhile (e.g. --rm cleanup)
+        if (!path_exists(store.dir(id))) return;  // removed meanwhile (e.g. --rm cleanup)
         c = store.load(id);
         if (!is_active(c)) break;
         if (!force || round == kRaceRounds)
