@@ -21,7 +21,7 @@ CLI::App* add_commit(CLI::App& parent, State& st) {
         ->allow_extra_args(false);
     cmd->add_option("-f,--format", f->format, "Manifest and config format: oci (default) or docker")
         ->check(CLI::IsMember({"oci", "docker"}));
-    cmd->add_flag("-p,--pause", "Accepted for podman compatibility; the container is not paused");
+    cmd->add_flag("-p,--pause")->description("Accepted for podman compatibility; the container is not paused");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
     cmd->add_flag("--squash", f->squash, "Make the whole file system one layer");
     cmd->add_option("CONTAINER [IMAGE]", *args, "Container to commit and the new image's name")->required();

@@ -19,7 +19,7 @@ CLI::App* add_import(CLI::App& parent, State& st) {
     cmd->add_option("-c,--change", f->changes, "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)")
         ->allow_extra_args(false);
     cmd->add_option("-m,--message", f->message, "Comment for the image's history");
-    cmd->add_flag("-q,--quiet", "Print only the image ID (nothing else is printed anyway)");
+    cmd->add_flag("-q,--quiet")->description("Print only the image ID (nothing else is printed anyway)");
     cmd->add_option("SOURCE [REFERENCE]", *args, "Tarball (file, http(s) URL or - for standard input) and the image's name")
         ->required();
     cmd->callback([f, args, &st] {

@@ -19,7 +19,7 @@ CLI::App* add_save(CLI::App& parent, State& st) {
         ->check(CLI::IsMember({"docker-archive", "oci-archive", "oci-dir", "docker-dir"}));
     cmd->add_flag("-m,--multi-image-archive", f->multi_image,
                   "Save every IMAGE named (docker-archive only); otherwise the extra names are tags of the first");
-    cmd->add_flag("-q,--quiet", "Print nothing (save prints no progress anyway)");
+    cmd->add_flag("-q,--quiet")->description("Print nothing (save prints no progress anyway)");
     cmd->add_option("IMAGE", f->images, "Images to save")->required();
     cmd->callback([f, &st] {
         bool dir_format = f->format == "oci-dir" || f->format == "docker-dir";
