@@ -52,7 +52,7 @@ sanitizer_pass() {
     echo "unit (asan): $(grep -E "^(Passed|Failed)" "$log" | tail -n 1) ($((SECONDS - t0)) s)"
 
     t0=$SECONDS
-    local bats_files=() f
+    local bats_files=() f g
     for f in "$@"; do
         if [ -d "$f" ]; then
             for g in "$f"/*.bats; do [ "${g##*/}" = 900-fuzz.bats ] || bats_files+=("$g"); done
