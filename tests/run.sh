@@ -40,6 +40,18 @@ nok=$(grep -cE '^not ok [0-9]+' "$log")
 passed=$((passed + ok - sk))
 skipped=$((skipped + sk))
 failed=$((failed + nok))
+
+# The same tests again against build-asan/ (ASan+UBSan, docs/sanitizers.md):
+# a sanitizer report anywhere is a failure. CONMAN_SKIP_SANITIZERS=1 skips it.
+if [ "${CONMAN_SKIP_SANITIZERS:-0}" = 1 ]; then
+    echo "== sanitizer pass skipped (CONMAN_SKIP_SANITIZERS=1)"
+else
+    echo "== sanitizer pass (ASan+UBSan)"
+    san_start=$SECONDS
+    source tests/sanitizer_pass.sh
+    sanitizer_pass "${files[@]}"
+    echo "sanitizer pass: $((SECONDS - san_start)) s"
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -15,14 +15,13 @@ CLI::App* add_commit(CLI::App& parent, State& st) {
     auto* cmd = parent.add_subcommand("commit", "Create an image from a container's changes");
     auto f = std::make_shared<CommitRequest>();
     auto args = std::make_shared<std::vector<std::string>>();
-    auto pause = std::make_shared<bool>(false);
     cmd->add_option("-a,--author", f->author, "Author of the image");
     cmd->add_option("-m,--message", f->message, "Comment for the image's history");
     cmd->add_option("-c,--change", f->changes, "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)")
         ->allow_extra_args(false);
     cmd->add_option("-f,--format", f->format, "Manifest and config format: oci (default) or docker")
         ->check(CLI::IsMember({"oci", "docker"}));
-    cmd->add_flag("-p,--pause", *pause, "Accepted for podman compatibility; the container is not paused");
+    cmd->add_flag("-p,--pause")->description("Accepted for podman compatibility; the container is not paused");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
     cmd->add_flag("--squash", f->squash, "Make the whole file system one layer");
     cmd->add_option("CONTAINER [IMAGE]", *args, "Container to commit and the new image's name")->required();

@@ -16,11 +16,10 @@ CLI::App* add_import(CLI::App& parent, State& st) {
     auto* cmd = parent.add_subcommand("import", "Import a tarball as an image");
     auto f = std::make_shared<ImportRequest>();
     auto args = std::make_shared<std::vector<std::string>>();
-    auto quiet = std::make_shared<bool>(false);
     cmd->add_option("-c,--change", f->changes, "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)")
         ->allow_extra_args(false);
     cmd->add_option("-m,--message", f->message, "Comment for the image's history");
-    cmd->add_flag("-q,--quiet", *quiet, "Print only the image ID (nothing else is printed anyway)");
+    cmd->add_flag("-q,--quiet")->description("Print only the image ID (nothing else is printed anyway)");
     cmd->add_option("SOURCE [REFERENCE]", *args, "Tarball (file, http(s) URL or - for standard input) and the image's name")
         ->required();
     cmd->callback([f, args, &st] {

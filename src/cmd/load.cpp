@@ -14,9 +14,8 @@ namespace conman::cli {
 CLI::App* add_load(CLI::App& parent, State& st) {
     auto* cmd = parent.add_subcommand("load", "Load images from an archive");
     auto f = std::make_shared<LoadRequest>();
-    auto quiet = std::make_shared<bool>(false);
     cmd->add_option("-i,--input", f->input, "Read the archive from this file (default: standard input)");
-    cmd->add_flag("-q,--quiet", *quiet, "Print no progress (the names loaded are still printed)");
+    cmd->add_flag("-q,--quiet")->description("Print no progress (the names loaded are still printed)");
     cmd->callback([f, &st] {
         if (f->input.empty() && ::isatty(STDIN_FILENO))
             fail(ErrorKind::Usage, "refusing to read an image archive from a terminal: use -i FILE or redirect standard input");

@@ -14,13 +14,12 @@ namespace conman::cli {
 CLI::App* add_save(CLI::App& parent, State& st) {
     auto* cmd = parent.add_subcommand("save", "Save images to an archive");
     auto f = std::make_shared<SaveRequest>();
-    auto quiet = std::make_shared<bool>(false);
     cmd->add_option("-o,--output", f->output, "Write to this file (or directory for the -dir formats); default: standard output");
     cmd->add_option("--format", f->format, "docker-archive (default), oci-archive, oci-dir or docker-dir")
         ->check(CLI::IsMember({"docker-archive", "oci-archive", "oci-dir", "docker-dir"}));
     cmd->add_flag("-m,--multi-image-archive", f->multi_image,
                   "Save every IMAGE named (docker-archive only); otherwise the extra names are tags of the first");
-    cmd->add_flag("-q,--quiet", *quiet, "Print nothing (save prints no progress anyway)");
+    cmd->add_flag("-q,--quiet")->description("Print nothing (save prints no progress anyway)");
     cmd->add_option("IMAGE", f->images, "Images to save")->required();
     cmd->callback([f, &st] {
         bool dir_format = f->format == "oci-dir" || f->format == "docker-dir";

@@ -9,6 +9,16 @@ REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 CONMAN_BIN=${CONMAN_BIN:-$REPO/build/conman}
 ROOTFS=${CONMAN_TEST_ROOTFS:-$REPO/build/test-rootfs}
 
+# The sanitizer pass (tests/run.sh, docs/sanitizers.md) sets
+# CONMAN_SANITIZER_DIR: every conman and shim a test starts writes its ASan,
+# LSan or UBSan report to a file named after the test (pid appended by the
+# runtime), and the test's teardown fails when one is there.
+if [ -n "${CONMAN_SANITIZER_DIR:-}" ]; then
+    SAN_PREFIX=$(basename "$BATS_TEST_FILENAME" .bats)-${BATS_TEST_NUMBER:-file}
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$CONMAN_SANITIZER_DIR/$SAN_PREFIX.asan"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$CONMAN_SANITIZER_DIR/$SAN_PREFIX.ubsan"
+fi
+
 setup() {
     [ -x "$CONMAN_BIN" ] || skip "conman is not built"
     [ -x "$ROOTFS/bin/busybox" ] || bash "$REPO/scripts/mkrootfs.sh" "$ROOTFS"
@@ -34,6 +44,24 @@ teardown() {
         runc --root "$CM_RUNROOT/runtime" delete --force "$id" >/dev/null 2>&1
     done
     rm -rf "$TEST_DIR" "$CM_RUNROOT"
+    sanitizer_reports_check
+}
+
+# sanitizer_reports_check: fails, printing them, when this test's processes
+# left sanitizer reports (only in the sanitizer pass). tests/run.sh counts
+# the ones that arrive later (a shim exiting after teardown) by their names.
+sanitizer_reports_check() {
+    [ -n "${CONMAN_SANITIZER_DIR:-}" ] || return 0
+    local f found=0
+    for f in "$CONMAN_SANITIZER_DIR/$SAN_PREFIX".*; do
+        [ -e "$f" ] || continue
+        echo "sanitizer report $f:" >&2
+        cat "$f" >&2
+        found=1
+    done
+    [ "$found" -eq 0 ] && return 0
+    echo "$SAN_PREFIX" >>"$CONMAN_SANITIZER_DIR/counted"
+    return 1
 }
 
 # The test registry (tests/fixtures/registry.sh: docker-registry on
