@@ -42,9 +42,10 @@ skipped=$((skipped + sk))
 failed=$((failed + nok))
 
 # The same tests again against build-asan/ (ASan+UBSan, docs/sanitizers.md):
-# a sanitizer report anywhere is a failure. CONMAN_SKIP_SANITIZERS=1 skips it.
-if [ "${CONMAN_SKIP_SANITIZERS:-0}" = 1 ]; then
-    echo "== sanitizer pass skipped (CONMAN_SKIP_SANITIZERS=1)"
+# a sanitizer report anywhere is a failure. Opt-in with CONMAN_SANITIZERS=1
+# until a full pass has been timed on the CI box (docs/sanitizers.md).
+if [ "${CONMAN_SANITIZERS:-0}" != 1 ]; then
+    echo "== sanitizer pass skipped (CONMAN_SANITIZERS=1 runs it)"
 else
     echo "== sanitizer pass (ASan+UBSan)"
     san_start=$SECONDS
