@@ -44,6 +44,15 @@ ProcessParams exec_params(const ContainerConfig& c, const ExecOptions& o) {
     return p;
 }
 
+// What runc says when the container's init exits while it sets up an exec:
+// the exec lost a race with the exit, which is a conflict, not a failure.
+bool exec_lost_race(std::string_view msg) {
+    for (std::string_view m : {"cannot exec in a stopped container", "error executing setns process",
+                               "read init-p: connection reset by peer"})
+        if (msg.find(m) != std::string_view::npos) return true;
+    return false;
+}
+
 }  // namespace
 
 ExecSession exec_container(const Context& ctx, const std::string& id, const ExecOptions& o) {
@@ -69,8 +78,10 @@ ExecSession exec_container(const Context& ctx, const std::string& id, const Exec
         if (now.state.status != kRunning)
             fail(ErrorKind::Conflict, "can only exec in running containers: {} is {}", now.config.name,
                  now.state.status);
-        // Killed, but its shim has not seen the exit yet.
-        if (auto rs = OciRuntime(ctx).state(id); rs && *rs != "running")
+        // Killed, but its shim has not seen the exit yet; or it exited and
+        // was started again between the runtime's check and ours.
+        auto rs = OciRuntime(ctx).state(id);
+        if (!rs || *rs != "running" || exec_lost_race(e.what()))
             fail(ErrorKind::Conflict, "can only exec in running containers: {} is not running (it is exiting)",
                  now.config.name);
         // 126/127 from our own lookup inside the rootfs, as for create.
