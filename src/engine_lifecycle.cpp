@@ -38,6 +38,17 @@ bool is_active(const Container& c) {
     return c.state.status == kRunning || c.state.status == kCreated || c.state.status == kPaused;
 }
 
+// A damaged record hides the container's state, but a live shim means it may
+// still run: only --force removes it, killing it through its shim first.
+void kill_damaged(const Store& store, const std::string& id, bool force) {
+    if (!force)
+        fail(ErrorKind::Conflict, "cannot remove container {}: its record is damaged and its shim still runs: use --force", id);
+    if (auto conn = ShimConnection::connect(store.socket_dir(id))) {
+        conn->kill_and_wait(SIGKILL, kKillWaitMs);
+        wait_for_close(*conn, kKillWaitMs);
+    }
+}
+
 
 }  // namespace
 
@@ -170,6 +181,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
         stop_container(ctx, id, timeout.value_or(0));
     }
     Store store(ctx);
+    if (c.state.status == "unknown" && store.shim_alive(id)) kill_damaged(store, id, force);
     FileLock lock = store.lock();
     if (!path_exists(store.record_path(id))) return;  // removed meanwhile (e.g. --rm cleanup)
     c = store.load(id);
