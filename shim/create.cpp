@@ -18,7 +18,6 @@ namespace conman::shimd {
 
 namespace {
 
-constexpr int kCreateTimeoutMs = 60000;
 constexpr size_t kMaxCaptured = 64 * 1024;
 constexpr int kLockTries = 100;  // 10 ms apart
 constexpr const char* kConsoleName = "console.sock";
@@ -102,6 +101,7 @@ void Shim::setup() {
     sigfd_ = block_into_signalfd({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT});
     server_.emplace(epoll_.get(), args_.socket_dir);
     log_ = LogWriter(args_.log_path);
+    make_exit_reserve();
     if (args_.attach_fd >= 0) server_->adopt(UniqueFd(args_.attach_fd), args_.stdin);
     setup_service();
 }
@@ -171,7 +171,7 @@ void Shim::take_console() {
 }
 
 std::optional<int> Shim::wait_create(Child& runc, std::string& out, std::string& err) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCreateTimeoutMs);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(args_.create_timeout_ms);
     for (;;) {
         reaper_.reap_all();
         if (auto st = reaper_.take(runc.pid())) {
@@ -207,10 +207,13 @@ bool Shim::create_container() {
     std::string out, err;
     auto st = wait_create(runc, out, err);
     if (!st) {
-        report_failure(fmt::format("{} create timed out after {} s", args_.runtime, kCreateTimeoutMs / 1000), err);
+        // Killed and cleaned up before the report: when conman hears of it,
+        // nothing of the attempt is left.
         runc.kill(SIGKILL);
         wait_child(runc, 1000);
         run_bounded(delete_argv(), 10000);  // whatever it had set up
+        std::string rt = args_.runtime.substr(args_.runtime.find_last_of('/') + 1);
+        report_failure(fmt::format("{} create timed out after {} ms: killed it", rt, args_.create_timeout_ms), err);
         return false;
     }
     if (*st != 0) {
@@ -249,7 +252,12 @@ bool Shim::create_container() {
     } else if (args_.start && restarts_ == 0) {
         // Started by the runtime: recorded here too, so a conman killed
         // right after this still leaves the container shown as running.
-        atomic_write(state_file(args_, "started"), std::to_string(started_at));
+        try {
+            atomic_write(state_file(args_, "started"), std::to_string(started_at));
+        } catch (const Error&) {
+            // A full disk must not end the shim of a running container;
+            // conman writes the file too once it hears of the start.
+        }
     }
     if (pending_signal_) signal_container(pending_signal_, nullptr);
     return true;

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@ namespace conman::shimd {
 namespace {
 
 constexpr int kDrainMs = 2000;
+constexpr const char* kExitReserveFile = "exit.reserve";
+constexpr long kExitReserveBytes = 4096;
 
 using Clock = std::chrono::steady_clock;
 
@@ -34,12 +37,38 @@ void Shim::record_exit() {
     drain_output();
     log_.sync();
     exit_json_ = shim::encode_exit(make_record());
+    write_exit_record();
+}
+
+// A full disk must not cost the exit record: the shim keeps a small file
+// next to it from the start and gives its room up when the write fails for
+// lack of space. The container's directory is never created here: a
+// container removed meanwhile stays removed.
+void Shim::write_exit_record() {
+    std::string reserve = state_file(args_, kExitReserveFile);
     try {
-        mkdir_p(dirname_of(args_.exit_file), 0700);
+        atomic_write(args_.exit_file, exit_json_, 0600);
+        return;
+    } catch (const Error& e) {
+        if (e.err_no() != ENOSPC && e.err_no() != EDQUOT) return;  // nowhere to report it; the Exit packets carry it
+    }
+    ::unlink(reserve.c_str());
+    try {
         atomic_write(args_.exit_file, exit_json_, 0600);
     } catch (const Error&) {
-        // Nowhere to report it; the Exit packets still carry the record.
     }
+}
+
+void Shim::make_exit_reserve() noexcept {
+    std::string path = state_file(args_, kExitReserveFile);
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && st.st_size >= kExitReserveBytes) return;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    UniqueFd owned(fd);
+    // Written, not fallocated: every file system gives written blocks back on unlink.
+    std::string zeros(kExitReserveBytes, '\0');
+    if (!try_write_all(fd, zeros)) ::unlink(path.c_str());
 }
 
 void Shim::finish() {

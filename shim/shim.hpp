@@ -111,6 +111,8 @@ private:
     // exit.cpp
     void finish();
     void record_exit();  // sessions ended, output drained and synced, exit record written (exit_json_)
+    void write_exit_record();
+    void make_exit_reserve() noexcept;  // the room write_exit_record frees on a full disk
     void drain_output();
     shim::ExitRecord make_record() const;
     void record_died_event() noexcept;

@@ -110,6 +110,11 @@ Context make_context(const GlobalOptions& g) {
     if (!c.storage_driver.empty() && c.storage_driver != "overlay" && c.storage_driver != "vfs")
         fail(ErrorKind::Usage, "unknown storage driver \"{}\": use overlay or vfs", c.storage_driver);
     if (const char* t = std::getenv("CONMAN_LOCK_TIMEOUT_MS")) c.lock_timeout_ms = std::atoi(t);
+    if (const char* t = std::getenv("CONMAN_CREATE_TIMEOUT_MS")) {
+        int ms = std::atoi(t);
+        if (ms <= 0) fail(ErrorKind::Usage, "invalid CONMAN_CREATE_TIMEOUT_MS \"{}\": milliseconds > 0", t);
+        c.create_timeout_ms = ms;
+    }
     // Rootless: from here on this process is root in the user's namespace.
     if (c.rootless) enter_rootless_namespace(c.runroot, c.shim_path);
     return c;

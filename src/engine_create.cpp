@@ -298,6 +298,7 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     a.stdin = cfg.stdin;
     a.terminal = cfg.tty;
     a.start = lo.start;
+    a.create_timeout_ms = ctx.create_timeout_ms;
     add_service_shim_args(cfg, a);
     prepare_rootfs(ctx, cfg);  // after a reboot an image rootfs needs mounting again
     if (cfg.auto_remove) {
@@ -313,10 +314,13 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     }
     setup_container_network(ctx, store, cfg);
     crash_point("launch:network-ready");
+    // The shim bounds the runtime and then needs time to kill it, run
+    // `runtime delete` (10 s at most) and report: wait a little longer.
+    int wait_ms = ctx.create_timeout_ms + 15000;
     try {
-        if (!lo.attach || !attached) return spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms);
+        if (!lo.attach || !attached) return spawn_shim(ctx.shim_path, a, wait_ms);
         auto [ours, theirs] = make_socketpair(SOCK_SEQPACKET);
-        ShimStarted s = spawn_shim(ctx.shim_path, a, ctx.create_timeout_ms, theirs.get());
+        ShimStarted s = spawn_shim(ctx.shim_path, a, wait_ms, theirs.get());
         *attached = ShimConnection::adopt(std::move(ours));
         return s;
     } catch (const Error& raw) {
@@ -353,23 +357,29 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         write_cidfile(o.cidfile, cfg.id);
         rollback.cidfile_created_ = true;
     }
-    mkdir_p(store.dir(cfg.id));
-    if (img) {
-        if (!ImageStore(ctx).by_id(img->record.id))
-            fail(ErrorKind::NotFound, "image {} was removed while the container was being created", o.target);
-        prepare_rootfs(ctx, cfg);
-        crash_point("create:rootfs-mounted");
-        set_user_and_env(cfg, o, &*img);
-    }
-    apply_sdnotify_config(cfg);
     VolumeRollback volume_rollback(ctx);
-    attach_volumes(ctx, store, cfg, o.volumes, img ? img->config.config.volumes : std::vector<std::string>{},
-                   volume_rollback);
-    write_bundle(store, cfg, o);
-    crash_point("create:bundle-written");
     Container c;
-    c.config = cfg;
-    store.save(c);
+    try {
+        mkdir_p(store.dir(cfg.id));
+        if (img) {
+            if (!ImageStore(ctx).by_id(img->record.id))
+                fail(ErrorKind::NotFound, "image {} was removed while the container was being created", o.target);
+            prepare_rootfs(ctx, cfg);
+            crash_point("create:rootfs-mounted");
+            set_user_and_env(cfg, o, &*img);
+        }
+        apply_sdnotify_config(cfg);
+        attach_volumes(ctx, store, cfg, o.volumes, img ? img->config.config.volumes : std::vector<std::string>{},
+                       volume_rollback);
+        write_bundle(store, cfg, o);
+        crash_point("create:bundle-written");
+        c.config = cfg;
+        store.save(c);
+    } catch (const Error& e) {
+        // A file that could not be written (a full disk): say which container.
+        if (e.kind() == ErrorKind::System) throw e.prefixed(fmt::format("creating container {}", cfg.name));
+        throw;
+    }
     crash_point("create:record-saved");
 
     Created out;

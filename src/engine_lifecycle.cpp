@@ -58,6 +58,16 @@ void wait_shim_gone(const Store& store, const std::string& id) {
     }
 }
 
+// A damaged record hides the container's state, but a live shim means it may
+// still run: only --force removes it, killing it through its shim first.
+void kill_damaged(const Store& store, const std::string& id, bool force) {
+    if (!force)
+        fail(ErrorKind::Conflict, "cannot remove container {}: its record is damaged and its shim still runs: use --force", id);
+    if (auto conn = ShimConnection::connect(store.socket_dir(id))) {
+        conn->kill_and_wait(SIGKILL, kKillWaitMs);
+        wait_for_close(*conn, kKillWaitMs);
+    }
+}
 
 }  // namespace
 
@@ -205,6 +215,7 @@ void remove_container(const Context& ctx, const std::string& id, bool force, std
         fail(ErrorKind::Conflict, "cannot remove container {} as it is {}: stop it first or use --force", c.config.id,
              c.state.status);
     Store store(ctx);
+    if (c.state.status == "unknown" && store.shim_alive(id)) kill_damaged(store, id, force);
     std::optional<FileLock> lock;
     // Stopping happens without the store lock, so a concurrent start can run
     // it again before the lock is taken: with --force, stop it again.

@@ -39,8 +39,8 @@ void atomic_write(const std::string& path, std::string_view data, int mode, bool
     {
         UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
         try {
-            write_all(fd.get(), data);
-            if (durable && ::fsync(fd.get()) < 0) throw_sys(errno, "fsync {}", tmp);
+            if (!try_write_all(fd.get(), data)) throw_sys(errno, "writing {}", path);
+            if (durable && ::fsync(fd.get()) < 0) throw_sys(errno, "fsync {}", path);
         } catch (...) {
             ::unlink(tmp.c_str());
             throw;

@@ -209,6 +209,8 @@ std::vector<std::string> to_argv(const std::string& shim_path, const ShimArgs& a
     if (a.terminal) v.push_back("--terminal");
     if (a.start) v.push_back("--start");
     if (a.attach_fd >= 0) v.insert(v.end(), {"--attach-fd", std::to_string(a.attach_fd)});
+    if (a.create_timeout_ms != kDefaultCreateTimeoutMs)
+        v.insert(v.end(), {"--create-timeout", std::to_string(a.create_timeout_ms)});
     for (const auto& ra : a.runtime_args) v.insert(v.end(), {"--runtime-arg", ra});
     if (!a.restart.empty()) v.insert(v.end(), {"--restart", a.restart});
     if (a.notify_proxy) v.push_back("--notify-proxy");
@@ -228,6 +230,14 @@ int parse_fd(const std::string& s) {
     if (ec != std::errc() || p != s.data() + s.size() || fd < 0)
         fail(ErrorKind::Usage, "conman-shim: invalid fd number \"{}\"", s);
     return fd;
+}
+
+int parse_timeout(const std::string& s) {
+    int ms = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), ms);
+    if (ec != std::errc() || p != s.data() + s.size() || ms <= 0)
+        fail(ErrorKind::Usage, "conman-shim: invalid --create-timeout \"{}\": milliseconds > 0", s);
+    return ms;
 }
 
 std::string* string_option(ShimArgs& a, std::string_view flag) {
@@ -279,13 +289,14 @@ ShimArgs parse_argv(const std::vector<std::string>& argv) {
             continue;
         }
         std::string* dst = string_option(a, flag);
-        if (!dst && flag != "--sync-fd" && flag != "--attach-fd" && flag != "--runtime-arg")
+        if (!dst && flag != "--sync-fd" && flag != "--attach-fd" && flag != "--runtime-arg" && flag != "--create-timeout")
             fail(ErrorKind::Usage, "conman-shim: unknown argument \"{}\"", flag);
         if (i + 1 >= argv.size()) fail(ErrorKind::Usage, "conman-shim: {} needs a value", flag);
         const std::string& val = argv[++i];
         if (dst) *dst = val;
         else if (flag == "--sync-fd") a.sync_fd = parse_fd(val);
         else if (flag == "--attach-fd") a.attach_fd = parse_fd(val);
+        else if (flag == "--create-timeout") a.create_timeout_ms = parse_timeout(val);
         else a.runtime_args.push_back(val);
     }
     check_required(a);

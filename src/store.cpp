@@ -85,11 +85,25 @@ std::optional<std::string> Store::id_for_name(std::string_view name) const {
     char buf[PATH_MAX];
     std::string link = ctx_.names_dir() + "/" + std::string(name);
     ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n <= 0) return std::nullopt;
-    std::string id(buf, static_cast<size_t>(n));
-    // An index entry whose record is gone is stale: the records are the truth.
-    if (!path_exists(record_path(id))) return std::nullopt;
-    return id;
+    if (n < 0 && errno == ENOENT) return std::nullopt;
+    if (n > 0) {
+        std::string id(buf, static_cast<size_t>(n));
+        if (path_exists(record_path(id))) return id;
+    }
+    // A damaged entry (not a link) or a stale one (its record is gone): the
+    // records are the truth, so ask them before the name counts as free.
+    return id_from_records(name);
+}
+
+std::optional<std::string> Store::id_from_records(std::string_view name) const {
+    for (auto& id : ids()) {
+        auto text = read_file_if_exists(record_path(id));
+        auto j = json::parse(text.value_or(""), nullptr, false);
+        if (!j.is_object() || !j.contains("config") || !j["config"].is_object()) continue;
+        const auto& n = j["config"]["name"];
+        if (n.is_string() && n.get<std::string>() == name) return id;
+    }
+    return std::nullopt;
 }
 
 std::string Store::resolve(std::string_view ref) const {
@@ -124,11 +138,17 @@ void Store::claim_name(const std::string& name, const std::string& id) const {
 }
 
 void Store::release_name(const std::string& name, const std::string& id) const {
-    if (name.empty()) return;
+    if (name.empty()) {
+        // A damaged record does not know its name: free every entry naming id.
+        for (auto& n : list_dir(ctx_.names_dir())) release_name(n, id);
+        return;
+    }
     std::string link = ctx_.names_dir() + "/" + name;
     char buf[PATH_MAX];
     ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n > 0 && std::string(buf, static_cast<size_t>(n)) == id) ::unlink(link.c_str());
+    // A regular file where a link should be is damage: it names nobody.
+    if ((n > 0 && std::string(buf, static_cast<size_t>(n)) == id) || (n < 0 && errno == EINVAL))
+        ::unlink(link.c_str());
 }
 
 bool Store::shim_alive(const std::string& id) const {

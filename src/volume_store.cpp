@@ -44,6 +44,10 @@ VolumeRecord VolumeStore::get(const std::string& name) const {
     return *r;
 }
 
+void VolumeStore::require(const std::string& name) const {
+    if (!valid_volume_name(name) || !path_exists(volume_dir(name) + kRecord)) fail(ErrorKind::NotFound, "no such volume {}", name);
+}
+
 std::vector<VolumeRecord> VolumeStore::all() const {
     std::vector<VolumeRecord> out;
     auto names = list_dir(dir());

@@ -27,7 +27,7 @@ struct Context {
     std::string storage_driver; // --storage-driver or CONMAN_STORAGE_DRIVER; "" = decide by probing
     bool rootless = false;
     int lock_timeout_ms = 60000;
-    int create_timeout_ms = 120000;
+    int create_timeout_ms = 60000;  // bound on `runtime create` (CONMAN_CREATE_TIMEOUT_MS), enforced by the shim
 
     std::string containers_dir() const { return root + "/containers"; }
     std::string names_dir() const { return root + "/names"; }

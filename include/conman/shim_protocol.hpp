@@ -100,6 +100,8 @@ sockaddr_un attach_addr(int dirfd, socklen_t& len);
 // Builds a packet: type byte + payload.
 std::string make_packet(Packet type, std::string_view payload);
 
+inline constexpr int kDefaultCreateTimeoutMs = 60000;
+
 // The shim's command line (see shim/main.cpp); conman builds it with to_argv.
 struct ShimArgs {
     std::string id;
@@ -115,6 +117,7 @@ struct ShimArgs {
     bool terminal = false;      // process.terminal: the runtime sends a pty master over <socket-dir>/console.sock
     bool start = false;         // `runtime run --detach`: create and start in one step
     int attach_fd = -1;         // an already connected client, attached to the output from the start
+    int create_timeout_ms = kDefaultCreateTimeoutMs;  // bound on `runtime create`; then the shim kills it and reports
     std::vector<std::string> runtime_args;  // extra global args for the runtime
     std::vector<std::string> exit_command;  // run after exit (conman container cleanup ...)
     std::string restart;        // restart policy ("always", "on-failure:3"; "" = no): see restart_policy.hpp

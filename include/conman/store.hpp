@@ -31,6 +31,8 @@ public:
     // Full ID for a name, a full ID or a unique ID prefix; throws NotFound.
     std::string resolve(std::string_view ref) const;
     std::optional<std::string> id_for_name(std::string_view name) const;
+    // The container whose record has this name (the slow path for a damaged or stale index entry).
+    std::optional<std::string> id_from_records(std::string_view name) const;
     void claim_name(const std::string& name, const std::string& id) const;  // throws Conflict
     void release_name(const std::string& name, const std::string& id) const;
     // Derives status, pid and exit details from the exit record and the shim's liveness.

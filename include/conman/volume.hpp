@@ -102,6 +102,8 @@ public:
 
     std::optional<VolumeRecord> find(const std::string& name) const;
     VolumeRecord get(const std::string& name) const;  // throws NotFound
+    // Throws NotFound unless the volume has a record, readable or not (rm of a damaged volume).
+    void require(const std::string& name) const;
     std::vector<VolumeRecord> all() const;            // sorted by name
     // Creates the record and an empty _data; Conflict when the name is taken.
     VolumeRecord create(VolumeRecord r) const;

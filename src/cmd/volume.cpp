@@ -261,7 +261,7 @@ void add_rm(CLI::App* grp, State& st) {
                 std::vector<std::string> users;
                 {
                     FileLock lock = store.lock_shared();
-                    vs.get(name);
+                    vs.require(name);
                     users = vs.users(store, name);
                 }
                 if (!users.empty() && !f->force) {
@@ -275,7 +275,7 @@ void add_rm(CLI::App* grp, State& st) {
                 }
                 for (auto& u : users) remove_container(ctx, u, true, f->time.value_or(0));
                 FileLock lock = store.lock();
-                vs.get(name);
+                vs.require(name);
                 if (!vs.users(store, name).empty())
                     fail(ErrorKind::Conflict, "volume {} came into use while it was being removed", name);
                 vs.remove(name);
