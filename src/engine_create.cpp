@@ -37,6 +37,7 @@ namespace conman {
 namespace {
 
 constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr std::string_view kCreating = "creating container";
 
 std::vector<std::string> parse_entrypoint(const std::string& s) {
     if (!s.empty() && s[0] == '[') {
@@ -337,7 +338,24 @@ ShimStarted launch_shim(const Context& ctx, const Store& store, const ContainerC
     }
 }
 
+namespace {
+Created create_container_unnamed(const Context& ctx, const CreateOptions& o, LaunchOptions lo);
+}  // namespace
+
 Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptions lo) {
+    try {
+        return create_container_unnamed(ctx, o, lo);
+    } catch (const Error& e) {
+        // A file that could not be written (a full disk) before the container
+        // had its own files: say which container was being created.
+        if (e.kind() != ErrorKind::System || std::string_view(e.what()).starts_with(kCreating)) throw;
+        throw e.prefixed(o.name.empty() ? std::string(kCreating) : fmt::format("{} {}", kCreating, o.name));
+    }
+}
+
+namespace {
+
+Created create_container_unnamed(const Context& ctx, const CreateOptions& o, LaunchOptions lo) {
     if (!o.cidfile.empty() && path_exists(o.cidfile))
         fail(ErrorKind::Conflict, "container id file {} exists: another container may use it; remove it first", o.cidfile);
     ctx.require_runtime();
@@ -377,7 +395,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
         store.save(c);
     } catch (const Error& e) {
         // A file that could not be written (a full disk): say which container.
-        if (e.kind() == ErrorKind::System) throw e.prefixed(fmt::format("creating container {}", cfg.name));
+        if (e.kind() == ErrorKind::System) throw e.prefixed(fmt::format("{} {}", kCreating, cfg.name));
         throw;
     }
     crash_point("create:record-saved");
@@ -417,5 +435,7 @@ Created create_container(const Context& ctx, const CreateOptions& o, LaunchOptio
     out.container = std::move(c);
     return out;
 }
+
+}  // namespace
 
 }  // namespace conman

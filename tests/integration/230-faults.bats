@@ -74,7 +74,7 @@ no_leftovers() {
         assert_status 125
         one_line
         [[ "$stderr" == *"No space left on device"* ]]
-        [[ "$stderr" == *full* ]]
+        [[ "$stderr" == *full* ]] || { echo "$verb: $stderr"; false; }
         no_leftovers
     done
     free_disk
@@ -271,7 +271,8 @@ no_leftovers() {
 }
 
 @test "damaged exit and started files: the container still lists and is removable" {
-    conman run --name ex --rootfs "$ROOTFS" sh -c 'exit 4'
+    run_conman run --name ex --rootfs "$ROOTFS" sh -c 'exit 4'
+    assert_status 4
     id=$(conman inspect --format '{{.Id}}' ex)
     printf '{"exit_co' >"$CM_ROOT/containers/$id/exit"
     printf 'not-a-number' >"$CM_ROOT/containers/$id/started"
