@@ -7,6 +7,7 @@
 #include "conman/error.hpp"
 #include "conman/events.hpp"
 #include "conman/fs.hpp"
+#include "conman/image_ref.hpp"
 #include "conman/manifest.hpp"
 #include "conman/store.hpp"
 #include "conman/timeutil.hpp"
@@ -83,7 +84,15 @@ void untag_image(const Context& ctx, const std::string& ref, const std::vector<s
 RemovedImage remove_image(const Context& ctx, const std::string& ref, bool force) {
     ImageStore store(ctx);
     FileLock lock = store.lock();
-    ImageRecord r = require_image(ctx, ref);
+    std::optional<ImageRecord> found = store.find(ref);
+    if (!found) {
+        // A damaged record cannot be read, but its full ID still names it.
+        std::string id = ref.starts_with("sha256:") ? ref.substr(7) : ref;
+        if (id.size() != 64 || !looks_like_image_id(id) || !store.has_record_file(id)) require_image(ctx, ref);
+        found = ImageRecord{};
+        found->id = id;
+    }
+    ImageRecord& r = *found;
     RemovedImage out;
     // A name of an image that has others: only that name goes (podman's rmi).
     auto it = find_name(r, ref);

@@ -73,6 +73,10 @@ std::optional<ImageRecord> ImageStore::by_id(const std::string& id) const {
     }
 }
 
+bool ImageStore::has_record_file(const std::string& id) const {
+    return path_exists(root_ + "/records/" + id + ".json");
+}
+
 std::optional<ImageRecord> ImageStore::find(const std::string& ref) const {
     std::string s = ref;
     if (s.rfind("sha256:", 0) == 0) s = s.substr(7);

@@ -58,6 +58,8 @@ public:
 
     std::vector<ImageRecord> list() const;  // newest first; corrupt records are skipped
     std::optional<ImageRecord> by_id(const std::string& id) const;
+    // A record file for id exists, readable or not (a damaged one by_id hides).
+    bool has_record_file(const std::string& id) const;
     // Resolves what a user typed: a full or short ID ("sha256:" optional),
     // a name (normalised: busybox -> docker.io/library/busybox:latest), or
     // name@digest. nullopt when nothing matches; throws on an ambiguous ID prefix.
