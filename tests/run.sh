@@ -32,14 +32,18 @@ echo "unit: $summary"
 
 echo "== integration tests (bats, real runc)"
 files=("${@:-tests/integration}")
+# count_tap LOG: adds a bats TAP log's results to the counters; sets ok, sk, nok.
+count_tap() {
+    ok=$(grep -cE '^ok [0-9]+' "$1")
+    sk=$(grep -cE '^ok [0-9]+ .*# skip' "$1")
+    nok=$(grep -cE '^not ok [0-9]+' "$1")
+    passed=$((passed + ok - sk))
+    skipped=$((skipped + sk))
+    failed=$((failed + nok))
+}
 bats --tap "${files[@]}" >"$log" 2>&1
 cat "$log"
-ok=$(grep -cE '^ok [0-9]+' "$log")
-sk=$(grep -cE '^ok [0-9]+ .*# skip' "$log")
-nok=$(grep -cE '^not ok [0-9]+' "$log")
-passed=$((passed + ok - sk))
-skipped=$((skipped + sk))
-failed=$((failed + nok))
+count_tap "$log"
 
 # The same tests again against build-asan/ (ASan+UBSan, docs/sanitizers.md):
 # a sanitizer report anywhere is a failure. Opt-in with CONMAN_SANITIZERS=1

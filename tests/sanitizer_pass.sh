@@ -1,4 +1,4 @@
-# Sourced by tests/run.sh: the unit and bats suites against build-asan/
+# Sourced by tests/run.sh (uses its count_tap): the unit and bats suites against build-asan/
 # (scripts/build.sh --asan). Adds to run.sh's passed/failed/skipped counters;
 # every sanitizer report file is printed and counts as a failure.
 
@@ -64,12 +64,7 @@ sanitizer_pass() {
         CONMAN_BIN=$PWD/build-asan/conman bats --tap "${bats_files[@]}" >"$log" 2>&1
         cat "$log"
         local ok sk nok
-        ok=$(grep -cE '^ok [0-9]+' "$log")
-        sk=$(grep -cE '^ok [0-9]+ .*# skip' "$log")
-        nok=$(grep -cE '^not ok [0-9]+' "$log")
-        passed=$((passed + ok - sk))
-        skipped=$((skipped + sk))
-        failed=$((failed + nok))
+        count_tap "$log"
         echo "bats (asan): $((ok - sk)) passed, $nok failed, $sk skipped ($((SECONDS - t0)) s)"
     fi
 
