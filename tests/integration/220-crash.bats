@@ -29,6 +29,10 @@ crash() {
 
 # Every container ps lists is in a state the next command can trust: a
 # running or created one has a live shim; any other has a reason or a code.
+# A shim whose conman was killed before the create finished may still be
+# busy: running the runtime (no pid file yet) or killing the container it
+# can no longer report. It holds its lock until it is done; once the lock
+# is free, the next read must show the container exited with a reason.
 assert_listing_truthful() {
     run_conman ps -a --no-trunc --format '{{.ID}}'
     assert_status 0
@@ -37,7 +41,11 @@ assert_listing_truthful() {
         st=$(conman inspect --format '{{.State.Status}}' "$id")
         case $st in
             running|created|paused)
-                kill -0 "$(cat "$CM_RUNROOT/$id/pidfile")" ;;
+                local lock=$CM_RUNROOT/$id/shim.lock
+                if [ -e "$lock" ] && ! flock -n "$lock" true; then continue; fi
+                st=$(conman inspect --format '{{.State.Status}}' "$id")
+                [ "$st" = exited ] || { echo "container $id: $st without a shim" >&2; return 1; }
+                ;&
             exited|unknown)
                 local err code
                 err=$(conman inspect --format '{{.State.Error}}' "$id")
