@@ -25,156 +25,23 @@
 #include "conman/lock.hpp"
 #include "conman/network.hpp"
 #include "conman/store.hpp"
+#include "network_attachments.hpp"
 #include "network_internal.hpp"
 
 namespace conman {
 
-using nlohmann::json;
+using namespace net;
 
 namespace {
 
-constexpr int kNetLockTimeoutMs = 60000;
 constexpr const char* kLocalhostLines =
     "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n";
-
-std::string netns_dir(const Context& ctx) { return ctx.runroot + "/netns"; }
-std::string netns_path(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id; }
-std::string state_path(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id + ".json"; }
-std::string slirp_dir(const Context& ctx, const std::string& id) { return netns_dir(ctx) + "/" + id + ".slirp"; }
 
 // Rootless default, as podman's: slirp4netns when this host lets the user
 // use it (installed, /dev/net/tun usable), else a namespace with only lo.
 const char* rootless_default_network() {
     bool usable = !find_program("slirp4netns").empty() && ::access("/dev/net/tun", R_OK | W_OK) == 0;
     return usable ? "slirp4netns" : "none";
-}
-
-// One network a container is attached to, as CNI ADD left it.
-struct Attachment {
-    std::string network, ifname;
-    json conflist;        // the effective conflist ADD ran (DEL runs the same)
-    json runtime_config;  // capability args given to ADD
-    json result;          // ADD's final result
-    std::string ip, gateway, mac;
-    int prefix = 0;
-};
-
-struct NetState {
-    std::string id, name, hostname, netns, hosts_path, hosts_base;
-    std::vector<Attachment> attachments;
-};
-
-json to_json(const Attachment& a) {
-    return {{"network", a.network}, {"ifname", a.ifname}, {"conflist", a.conflist}, {"runtime_config", a.runtime_config},
-            {"result", a.result}, {"ip", a.ip}, {"prefix", a.prefix}, {"gateway", a.gateway}, {"mac", a.mac}};
-}
-
-Attachment attachment_from(const json& j) {
-    Attachment a;
-    a.network = j.value("network", "");
-    a.ifname = j.value("ifname", "");
-    a.conflist = j.value("conflist", json::object());
-    a.runtime_config = j.value("runtime_config", json::object());
-    a.result = j.value("result", json());
-    a.ip = j.value("ip", "");
-    a.prefix = j.value("prefix", 0);
-    a.gateway = j.value("gateway", "");
-    a.mac = j.value("mac", "");
-    return a;
-}
-
-void save_state(const Context& ctx, const NetState& s) {
-    json atts = json::array();
-    for (auto& a : s.attachments) atts.push_back(to_json(a));
-    json j = {{"id", s.id}, {"name", s.name}, {"hostname", s.hostname}, {"netns", s.netns},
-              {"hosts_path", s.hosts_path}, {"hosts_base", s.hosts_base}, {"attachments", atts}};
-    atomic_write(state_path(ctx, s.id), j.dump(), 0600, false);
-}
-
-std::optional<NetState> load_state_file(const std::string& path) {
-    auto text = read_file_if_exists(path);
-    if (!text) return std::nullopt;
-    json j = json::parse(*text, nullptr, false);
-    if (!j.is_object()) return std::nullopt;
-    NetState s;
-    s.id = j.value("id", "");
-    s.name = j.value("name", "");
-    s.hostname = j.value("hostname", "");
-    s.netns = j.value("netns", "");
-    s.hosts_path = j.value("hosts_path", "");
-    s.hosts_base = j.value("hosts_base", "");
-    for (auto& a : j.value("attachments", json::array())) s.attachments.push_back(attachment_from(a));
-    return s;
-}
-
-std::optional<NetState> load_state(const Context& ctx, const std::string& id) { return load_state_file(state_path(ctx, id)); }
-
-std::vector<NetState> all_states(const Context& ctx) {
-    std::vector<NetState> out;
-    for (auto& f : list_dir(netns_dir(ctx))) {
-        if (f.size() < 6 || f.substr(f.size() - 5) != ".json") continue;
-        if (auto s = load_state_file(netns_dir(ctx) + "/" + f)) out.push_back(std::move(*s));
-    }
-    return out;
-}
-
-FileLock net_lock(const Context& ctx) {
-    mkdir_p(netns_dir(ctx), 0700);
-    return FileLock(netns_dir(ctx) + "/lock", FileLock::Mode::Exclusive, kNetLockTimeoutMs);
-}
-
-// Rewrites a bind-mounted file in place: a rename would leave the
-// container looking at the old inode.
-void write_in_place(const std::string& path, const std::string& content) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) return;  // the container is gone
-    size_t off = 0;
-    while (off < content.size()) {
-        ssize_t n = ::pwrite(fd.get(), content.data() + off, content.size() - off, static_cast<off_t>(off));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return;
-        }
-        off += static_cast<size_t>(n);
-    }
-    (void)::ftruncate(fd.get(), static_cast<off_t>(content.size()));
-}
-
-bool is_user_network(const std::string& n) { return n != kDefaultNetwork; }
-
-// Another container's lines in hosts: its address on each network shared with s.
-std::string peer_lines(const NetState& s, const std::vector<NetState>& all) {
-    std::set<std::string> mine;
-    for (auto& a : s.attachments)
-        if (is_user_network(a.network)) mine.insert(a.network);
-    std::string out;
-    for (auto& p : all) {
-        if (p.id == s.id) continue;
-        for (auto& a : p.attachments) {
-            if (!mine.count(a.network) || a.ip.empty()) continue;
-            out += a.ip + "\t" + p.name;
-            if (!p.hostname.empty() && p.hostname != p.name) out += " " + p.hostname;
-            out += "\n";
-            break;
-        }
-    }
-    return out;
-}
-
-// Rewrites the hosts file of every container sharing a user network with
-// changed (changed itself included when it is still in all).
-void refresh_hosts(const Context& ctx, const NetState& changed) {
-    std::set<std::string> nets;
-    for (auto& a : changed.attachments)
-        if (is_user_network(a.network)) nets.insert(a.network);
-    if (nets.empty()) return;
-    auto all = all_states(ctx);
-    for (auto& s : all) {
-        bool shares = std::any_of(s.attachments.begin(), s.attachments.end(),
-                                  [&](const Attachment& a) { return nets.count(a.network) > 0; });
-        if (!shares || s.hosts_path.empty()) continue;
-        write_in_place(s.hosts_path, s.hosts_base + peer_lines(s, all));
-    }
 }
 
 std::string add_host_lines(const ContainerConfig& c, const std::string& gateway) {
@@ -189,32 +56,6 @@ std::string add_host_lines(const ContainerConfig& c, const std::string& gateway)
         out += ip + "\t" + h.substr(0, colon) + "\n";
     }
     return out;
-}
-
-void parse_result(const json& result, const std::string& netns, Attachment& a) {
-    if (!result.is_object()) return;
-    auto ifaces = result.value("interfaces", json::array());
-    for (auto& ipj : result.value("ips", json::array())) {
-        std::string addr = ipj.value("address", "");
-        auto slash = addr.find('/');
-        if (addr.empty() || slash == std::string::npos || addr.find(':') != std::string::npos) continue;
-        a.ip = addr.substr(0, slash);
-        a.prefix = std::atoi(addr.c_str() + slash + 1);
-        a.gateway = ipj.value("gateway", "");
-        if (ipj.contains("interface") && ipj["interface"].is_number_integer()) {
-            size_t i = ipj["interface"].get<size_t>();
-            if (i < ifaces.size()) a.mac = ifaces[i].value("mac", "");
-        }
-        break;
-    }
-    if (a.mac.empty()) {
-        for (auto& i : ifaces)
-            if (i.value("sandbox", "") == netns && i.value("name", "") == a.ifname) a.mac = i.value("mac", "");
-    }
-}
-
-CniCall call_for(const std::string& id, const std::string& netns, const Attachment& a) {
-    return {id, netns, a.ifname, a.runtime_config};
 }
 
 json runtime_config_for(const ContainerConfig& c, size_t index) {
@@ -232,64 +73,6 @@ json runtime_config_for(const ContainerConfig& c, size_t index) {
     if (!c.network.mac.empty()) rc["mac"] = c.network.mac;
     if (!c.network.ip.empty()) rc["ips"] = json::array({c.network.ip});
     return rc;
-}
-
-void detach(const std::string& id, const std::string& netns, const Attachment& a);
-
-// Runs CNI ADD for one more network of st and records it. The attachment is
-// saved before ADD (without a result) so that a conman killed during ADD
-// leaves what teardown's DEL needs; a failed ADD is undone at once.
-void attach(const Context& ctx, NetState& st, const std::string& network, const std::string& ifname, json rc) {
-    Attachment pending;
-    pending.network = network;
-    pending.ifname = ifname;
-    pending.runtime_config = std::move(rc);
-    CniCall call = call_for(st.id, st.netns, pending);
-    pending.conflist = effective_conflist(NetworkStore(ctx).conflist(network), call);
-    st.attachments.push_back(pending);
-    save_state(ctx, st);
-    Attachment& a = st.attachments.back();
-    try {
-        a.result = cni_add(a.conflist, call);
-        parse_result(a.result, st.netns, a);
-    } catch (const Error& e) {
-        detach(st.id, st.netns, a);
-        st.attachments.pop_back();
-        save_state(ctx, st);
-        throw e.prefixed(fmt::format("attaching container {} to network {}", st.id.substr(0, 12), network));
-    }
-    save_state(ctx, st);
-}
-
-void detach(const std::string& id, const std::string& netns, const Attachment& a) {
-    try {
-        cni_del(a.conflist, call_for(id, netns, a), a.result);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "conman: warning: container %s: %s\n", id.substr(0, 12).c_str(), e.what());
-    }
-}
-
-void teardown_locked(const Context& ctx, const std::string& id) {
-    std::string ns = netns_path(ctx, id);
-    std::string slirp = slirp_dir(ctx, id);
-    if (path_exists(slirp)) {
-        slirp_stop(slirp);
-        try {
-            remove_all(slirp);
-        } catch (const std::exception&) {
-        }
-    }
-    auto st = load_state(ctx, id);
-    if (st) {
-        for (auto it = st->attachments.rbegin(); it != st->attachments.rend(); ++it) detach(id, ns, *it);
-    }
-    try {
-        remove_netns(ns);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "conman: warning: %s\n", e.what());
-    }
-    ::unlink(state_path(ctx, id).c_str());
-    if (st) refresh_hosts(ctx, *st);
 }
 
 std::string own_hosts_base(const ContainerConfig& c, const Attachment* first) {
@@ -632,128 +415,6 @@ json network_settings_json(const Context& ctx, const ContainerConfig& c) {
         s["MacAddress"] = a.mac;
     }
     return s;
-}
-
-std::vector<std::string> containers_on_network(const Store& store, const std::string& network) {
-    std::vector<std::string> out;
-    for (auto& c : store.load_all()) {
-        auto& nets = c.config.network.networks;
-        if (c.config.network.mode == "bridge" && std::find(nets.begin(), nets.end(), network) != nets.end())
-            out.push_back(c.config.id);
-    }
-    return out;
-}
-
-void connect_container(const Context& ctx, const std::string& network, const std::string& ref, const std::string& ip) {
-    Store store(ctx);
-    FileLock lock = store.lock();
-    Container c = store.load(store.resolve(ref));
-    NetworkDef d = NetworkStore(ctx).get(network);
-    auto& n = c.config.network;
-    if (n.mode != "bridge")
-        fail(ErrorKind::Conflict, "container {} uses --network {}: only containers on bridge networks can be connected",
-             c.config.name, network_mode_string(c.config));
-    if (std::find(n.networks.begin(), n.networks.end(), d.name) != n.networks.end())
-        fail(ErrorKind::Conflict, "container {} is already connected to network {}", c.config.name, d.name);
-    json rc = json::object();
-    if (!ip.empty()) {
-        auto a = parse_ipv4(ip);
-        if (!a || !parse_subnet(d.subnet).contains(*a))
-            fail(ErrorKind::Usage, "--ip {} is not an address in subnet {} of network {}", ip, d.subnet, d.name);
-        rc["ips"] = json::array({ip});
-    }
-    FileLock nl = net_lock(ctx);
-    auto st = load_state(ctx, c.config.id);
-    bool live = st && is_netns_mount(st->netns);
-    if (live) {
-        std::set<std::string> used;
-        for (auto& a : st->attachments) used.insert(a.ifname);
-        std::string ifname;
-        for (int i = 0; ifname.empty(); ++i)
-            if (!used.count(fmt::format("eth{}", i))) ifname = fmt::format("eth{}", i);
-        attach(ctx, *st, d.name, ifname, rc);
-    }
-    n.networks.push_back(d.name);
-    try {
-        store.save(c);
-    } catch (...) {
-        if (live) {
-            detach(c.config.id, st->netns, st->attachments.back());
-            st->attachments.pop_back();
-            save_state(ctx, *st);
-        }
-        throw;
-    }
-    if (live) {
-        auto all = all_states(ctx);
-        write_in_place(st->hosts_path, st->hosts_base + peer_lines(*st, all));
-        refresh_hosts(ctx, *st);
-    }
-}
-
-void disconnect_container(const Context& ctx, const std::string& network, const std::string& ref) {
-    Store store(ctx);
-    FileLock lock = store.lock();
-    Container c = store.load(store.resolve(ref));
-    auto& nets = c.config.network.networks;
-    std::string name = network;
-    if (auto d = NetworkStore(ctx).find(network)) name = d->name;
-    auto it = std::find(nets.begin(), nets.end(), name);
-    if (c.config.network.mode != "bridge" || it == nets.end())
-        fail(ErrorKind::NotFound, "container {} is not connected to network {}", c.config.name, network);
-    if (nets.size() == 1)
-        fail(ErrorKind::Conflict, "network {} is the last network of container {}: it would be left without one",
-             name, c.config.name);
-    nets.erase(it);
-    store.save(c);
-    FileLock nl = net_lock(ctx);
-    auto st = load_state(ctx, c.config.id);
-    if (!st) return;
-    for (size_t i = 0; i < st->attachments.size(); ++i) {
-        if (st->attachments[i].network != name) continue;
-        NetState before = *st;
-        detach(c.config.id, st->netns, st->attachments[i]);
-        st->attachments.erase(st->attachments.begin() + static_cast<long>(i));
-        save_state(ctx, *st);
-        refresh_hosts(ctx, before);
-        break;
-    }
-}
-
-void remove_network(const Context& ctx, const std::string& ref, bool force) {
-    NetworkStore ns(ctx);
-    NetworkDef d = ns.get(ref);
-    if (d.name == kDefaultNetwork) fail(ErrorKind::Conflict, "the default network {} cannot be removed", d.name);
-    Store store(ctx);
-    std::vector<std::string> users;
-    {
-        FileLock lock = store.lock_shared();
-        users = containers_on_network(store, d.name);
-    }
-    if (!users.empty() && !force) {
-        std::string names;
-        for (auto& id : users) names += (names.empty() ? "" : ", ") + store.load(id).config.name;
-        fail(ErrorKind::Conflict, "network {} is used by {}: remove {} first or use --force", d.name, names,
-             users.size() == 1 ? "it" : "them");
-    }
-    for (auto& id : users) remove_container(ctx, id, true, 0);
-    FileLock lock = store.lock();
-    if (!containers_on_network(store, d.name).empty())
-        fail(ErrorKind::Conflict, "network {} got a new container while being removed", d.name);
-    ns.remove(d.name);
-}
-
-std::vector<std::string> prune_networks(const Context& ctx) {
-    Store store(ctx);
-    FileLock lock = store.lock();
-    std::vector<std::string> out;
-    NetworkStore ns(ctx);
-    for (auto& d : ns.list()) {
-        if (d.name == kDefaultNetwork || !containers_on_network(store, d.name).empty()) continue;
-        ns.remove(d.name);
-        out.push_back(d.name);
-    }
-    return out;
 }
 
 }  // namespace conman
