@@ -37,6 +37,10 @@ void report(State& st, const std::exception& e);
 // error when neither was given.
 std::vector<std::string> select_refs(const Store& store, std::vector<std::string> refs, bool all,
                                      bool (*keep)(const Container&), const char* verb);
+// --cidfile of stop and rm: adds the ID each file holds to refs (with
+// ignore a missing file is skipped; other failures are reported per file).
+// False when only --cidfile was given and no file held an ID.
+bool add_cidfile_refs(State& st, const std::vector<std::string>& cidfiles, bool ignore, std::vector<std::string>& refs);
 // Full ID for ref; nullopt when it does not exist and ignore is set.
 std::optional<std::string> resolve_or_ignore(const Store& store, const std::string& ref, bool ignore);
 // Runs fn for each ref; errors are reported per ref and set exit code 125.

@@ -6,7 +6,9 @@
 
 #include "conman/cli.hpp"
 #include "conman/error.hpp"
+#include "conman/fs.hpp"
 #include "conman/runtime.hpp"
+#include "conman/service.hpp"
 #include "conman/shim_client.hpp"
 #include "conman/store.hpp"
 #include "conman/table.hpp"
@@ -116,6 +118,13 @@ std::vector<std::string> select_refs(const Store& store, std::vector<std::string
         fail(ErrorKind::Usage, "{} needs at least one container name or ID, or --all", verb);
     }
     return refs;
+}
+
+bool add_cidfile_refs(State& st, const std::vector<std::string>& cidfiles, bool ignore, std::vector<std::string>& refs) {
+    for_each_ref(st, cidfiles, [&](const std::string& path) {
+        if (!ignore || path_exists(path)) refs.push_back(read_cidfile(path));
+    });
+    return !refs.empty() || cidfiles.empty();
 }
 
 std::optional<std::string> resolve_or_ignore(const Store& store, const std::string& ref, bool ignore) {

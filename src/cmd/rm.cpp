@@ -28,10 +28,7 @@ CLI::App* register_rm(CLI::App& parent, State& st) {
     cmd->callback([f, &st] {
         Context ctx = st.context();
         Store store(ctx);
-        for_each_ref(st, f->cidfiles, [&](const std::string& path) {
-            if (!f->ignore || path_exists(path)) f->refs.push_back(read_cidfile(path));
-        });
-        if (f->refs.empty() && !f->cidfiles.empty()) return;
+        if (!add_cidfile_refs(st, f->cidfiles, f->ignore, f->refs)) return;
         auto refs = select_refs(store, f->refs, f->all, [](const Container&) { return true; }, "rm");
         for_each_ref(st, refs, [&](const std::string& ref) {
             auto id = resolve_or_ignore(store, ref, f->ignore);
