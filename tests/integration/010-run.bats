@@ -27,7 +27,7 @@ load helpers
 }
 
 @test "a missing command is 127 with a one-line error naming it" {
-    run_conman run --rm --rootfs "$ROOTFS" nosuchcmd
+    run_conman -127 run --rm --rootfs "$ROOTFS" nosuchcmd
     assert_status 127
     [[ "$stderr" == *nosuchcmd* ]]
     [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]

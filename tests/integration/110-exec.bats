@@ -25,7 +25,7 @@ start_box() {
 
 @test "exec: 127 for a missing command, 126 for a non-executable one" {
     start_box
-    run_conman exec box nosuchcmd
+    run_conman -127 exec box nosuchcmd
     assert_status 127
     [[ "$stderr" == *nosuchcmd* ]]
     [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]

@@ -94,7 +94,7 @@ teardown_file() {
     [ "$output" = "hello from scratch" ]
     run_conman run --rm "$REG/scratch-static-missing-never" true
     assert_status 125
-    run_conman run --rm --entrypoint /sh "$REG/scratch-static"
+    run_conman -127 run --rm --entrypoint /sh "$REG/scratch-static"
     assert_status 127
 }
 

@@ -225,7 +225,7 @@ httpd_cmd='mkdir -p /dev/shm/www && echo "hello from $(hostname)" > /dev/shm/www
 
 @test "a failed create leaves no namespace, lease, rule or veth" {
     net_create
-    run_conman run --name bad --network "$NET" -p 127.0.0.1::80 --rootfs "$ROOTFS" nosuchcmd
+    run_conman -127 run --name bad --network "$NET" -p 127.0.0.1::80 --rootfs "$ROOTFS" nosuchcmd
     assert_status 127
     [ -z "$(conman ps -aq)" ]
     [ "$(veths_on "$BR")" -eq 0 ]

@@ -84,11 +84,14 @@ conman() {
     "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" "$@"
 }
 
-# run_conman ARGS: like bats' run, keeping stderr separate in $stderr.
+# run_conman [-N] ARGS: like bats' run, keeping stderr separate in $stderr.
+# -N (e.g. -127) is the expected status, checked by run itself; bats wants it
+# for 127, which it otherwise warns about (BW01).
 run_conman() {
     # bats' run assigns a global i: keep it from clobbering callers' loops.
-    local i
-    run --separate-stderr "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" "$@"
+    local i expect=()
+    [[ "${1:-}" =~ ^-[0-9]+$ ]] && { expect=("$1"); shift; }
+    run "${expect[@]}" --separate-stderr "$CONMAN_BIN" --root "$CM_ROOT" --runroot "$CM_RUNROOT" "$@"
 }
 
 # wait_for_log CTR TEXT: waits (bounded, 10 s) until the container's log has TEXT.
