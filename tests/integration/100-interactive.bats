@@ -98,22 +98,28 @@ load helpers
 }
 
 @test "several clients attached at once all get the output" {
-    conman run -d -i --name multi --rootfs "$ROOTFS" sh -c 'read l; echo line:$l; read l; echo line:$l'
+    # The container ticks until /dev/shm/go exists: a client that has
+    # received a tick is attached (counting the clients' fds is no proof:
+    # a slow client may not have reached the shim yet).
+    conman run -d -i --name multi --rootfs "$ROOTFS" \
+        sh -c 'while [ ! -e /dev/shm/go ]; do echo tick; sleep 0.05; done; read l; echo line:$l; read l; echo line:$l'
     conman attach --no-stdin multi >"$TEST_DIR/a1" &
     p1=$!
     conman attach --no-stdin multi >"$TEST_DIR/a2" &
     p2=$!
-    # Both clients are connected once the shim counts them; the second
-    # line is sent through a third client that owns stdin.
-    for n in $(seq 1 100); do
-        [ "$(ls /proc/$p1/fd 2>/dev/null | wc -l)" -gt 3 ] && [ "$(ls /proc/$p2/fd 2>/dev/null | wc -l)" -gt 3 ] && break
+    for n in $(seq 1 400); do
+        grep -q tick "$TEST_DIR/a1" && grep -q tick "$TEST_DIR/a2" && break
         sleep 0.05
     done
+    grep -q tick "$TEST_DIR/a1"
+    grep -q tick "$TEST_DIR/a2"
+    conman exec multi touch /dev/shm/go
+    # The lines go through a third client that owns stdin.
     printf 'one\ntwo\n' | conman attach multi >/dev/null
     wait "$p1"
     wait "$p2"
-    [ "$(cat "$TEST_DIR/a1")" = "$(printf 'line:one\nline:two')" ]
-    [ "$(cat "$TEST_DIR/a2")" = "$(printf 'line:one\nline:two')" ]
+    [ "$(grep -v '^tick$' "$TEST_DIR/a1")" = "$(printf 'line:one\nline:two')" ]
+    [ "$(grep -v '^tick$' "$TEST_DIR/a2")" = "$(printf 'line:one\nline:two')" ]
 }
 
 @test "start -a -i attaches stdin to a created -i container" {
