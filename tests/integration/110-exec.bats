@@ -85,14 +85,15 @@ start_box() {
 }
 
 @test "exec -d survives conman and its work is seen later" {
+    # /dev/shm: the container's own tmpfs (its /tmp is the shared test rootfs's).
     start_box
-    run_conman exec -d box sh -c 'sleep 0.5; echo done > /tmp/marker'
+    run_conman exec -d box sh -c 'sleep 0.5; echo done > /dev/shm/marker'
     assert_status 0
     for n in $(seq 1 200); do
-        conman exec box cat /tmp/marker 2>/dev/null | grep -q done && break
+        conman exec box cat /dev/shm/marker 2>/dev/null | grep -q done && break
         sleep 0.05
     done
-    run_conman exec box cat /tmp/marker
+    run_conman exec box cat /dev/shm/marker
     [ "$output" = "done" ]
 }
 

@@ -42,7 +42,7 @@ make_host_tree() {
     conman cp "$TEST_DIR/h/d/." c:/tmp/dot          # "/.": only the content
     run_conman start -a c
     assert_status 0
-    expected=". ./dot ./dot/a ./dot/sub ./dot/sub/b ./f.txt ./marker ./newd ./newd/a ./newd/d ./newd/d/a ./newd/d/sub ./newd/d/sub/b ./newd/sub ./newd/sub/b ./renamed hello"
+    expected=". ./dot ./dot/a ./dot/sub ./dot/sub/b ./f.txt ./newd ./newd/a ./newd/d ./newd/d/a ./newd/d/sub ./newd/d/sub/b ./newd/sub ./newd/sub/b ./renamed hello"
     [ "$(echo $output)" = "$expected" ]
 }
 
