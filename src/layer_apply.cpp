@@ -1,7 +1,7 @@
 // The unpacking child: tar stream in, overlay-form diff dir out.
-// It runs after fork() in a process whose parent may have threads, so it sticks
-// to libarchive, plain syscalls and malloc (which glibc makes fork-safe), and
-// leaves with _exit. Errors travel as strings, not exceptions.
+// It is forked by the single-threaded unpack server (layer_fork_server.cpp),
+// so it may allocate freely; it leaves with _exit and its errors travel as
+// strings on the report pipe, not as exceptions.
 #include <archive.h>
 #include <archive_entry.h>
 #include <cerrno>
@@ -306,8 +306,9 @@ bool Unpacker::finish_root() {
     } catch (...) {
         err = "unknown failure";
     }
-    if (!err.empty()) {
-        if (err.size() > 4000) err.resize(4000);
+    if (err.size() > 4000) err.resize(4000);
+    err.insert(0, err.empty() ? "0" : "1");
+    {
         const char* p = err.data();
         size_t left = err.size();
         while (left > 0) {
@@ -317,9 +318,8 @@ bool Unpacker::finish_root() {
             p += n;
             left -= static_cast<size_t>(n);
         }
-        ::_exit(1);
     }
-    ::_exit(0);
+    ::_exit(err.size() > 1 ? 1 : 0);
 }
 
 }  // namespace conman

@@ -1,7 +1,5 @@
 // Parent side of layer extraction: decompress and hash here, unpack in a
-// forked, chrooted child fed through a socket. Hashing stays in this process
-// because the child must not touch libcrypto (its locks may be held by
-// another thread at fork time).
+// chrooted child (forked by the unpack server) fed through a socket.
 #include <cerrno>
 #include <csignal>
 #include <sys/socket.h>
@@ -54,10 +52,24 @@ void check_empty_dir(const std::string& dir) {
     if (!list_dir(dir).empty()) fail(ErrorKind::Usage, "layer destination {}: not empty", dir);
 }
 
+// One unpacker at work. Dying early (an exception while feeding) ends the
+// tar stream and waits for the unpacker's report, so that nothing writes
+// into the destination any more when the caller empties it.
 struct Unpack {
-    Child child;
     UniqueFd data;  // write end of the tar stream
-    UniqueFd err;   // read end of the child's error report
+    UniqueFd err;   // read end of the unpacker's report
+    Child child;    // only when we forked it ourselves (no unpack server)
+
+    Unpack() = default;
+    Unpack(Unpack&&) = default;
+    ~Unpack() {
+        data.reset();
+        if (!err) return;
+        try {
+            read_all(err.get());
+        } catch (...) {  // the caller is already failing with the real cause
+        }
+    }
 };
 
 Unpack start_unpacker(const std::string& dest, bool rootless_xattrs) {
@@ -65,26 +77,23 @@ Unpack start_unpacker(const std::string& dest, bool rootless_xattrs) {
     int sz = 1 << 20;
     ::setsockopt(ours.get(), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
     Pipe errp = make_pipe();
-    pid_t pid = ::fork();
-    if (pid < 0) throw_sys(errno, "fork");
-    if (pid == 0) {
-        ::close(ours.get());
-        ::close(errp.read.get());
-        unpack_child_main(dest.c_str(), theirs.get(), errp.write.get(), rootless_xattrs);
-    }
-    Unpack u{Child(pid, pidfd_open(pid)), std::move(ours), std::move(errp.read)};
-    return u;
+    Unpack u;
+    u.child = fork_unpacker(dest, theirs.get(), errp.write.get(), rootless_xattrs);
+    u.data = std::move(ours);
+    u.err = std::move(errp.read);
+    return u;  // theirs and errp.write close here: the unpacker has its own
 }
 
-// Waits for the child and returns its complaint, empty when it succeeded.
+// Waits for the unpacker's report and returns its complaint, empty when it
+// succeeded. The report's EOF comes when the unpacker has exited.
 std::string finish_unpacker(Unpack& u) {
     u.data.reset();
-    std::string msg = read_all(u.err.get());
-    int st = *u.child.wait();
-    if (!msg.empty()) return msg;
-    if (WIFSIGNALED(st)) return fmt::format("unpacker killed by signal {}", WTERMSIG(st));
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return fmt::format("unpacker exited with status {}", WEXITSTATUS(st));
-    return {};
+    std::string report = read_all(u.err.get());
+    u.err.reset();
+    int st = u.child ? *u.child.wait() : 0;
+    if (!report.empty()) return report[0] == '0' ? std::string() : report.substr(1);
+    if (u.child && WIFSIGNALED(st)) return fmt::format("unpacker killed by signal {}", WTERMSIG(st));
+    return "the unpacker died before it reported (killed, or out of memory)";
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conman/fd.hpp"
+#include "conman/process.hpp"
 
 namespace conman {
 
@@ -35,9 +36,16 @@ private:
 };
 
 // Runs in the forked child: chroots into dest (cwd becomes its root), reads a
-// tar stream from data_fd and writes it in overlay form. Reports an error
-// message (nothing on success) on err_fd and exits. Never returns.
+// tar stream from data_fd and writes it in overlay form. Reports on err_fd,
+// "0" for success or "1" and the error message, and exits. Never returns.
+// A report that is empty means the child died before it could say.
 [[noreturn]] void unpack_child_main(const char* dest, int data_fd, int err_fd, bool rootless_xattrs);
+
+// Starts unpack_child_main(dest, data_fd, err_fd, ...) in a new process,
+// forked by the unpack server. Without one (threads already ran when it was
+// first needed), forks directly and returns the child, which the caller owns.
+// The caller closes its copies of data_fd and err_fd afterwards.
+Child fork_unpacker(const std::string& dest, int data_fd, int err_fd, bool rootless_xattrs);
 
 // The xattr names of one file, sorted bytewise, without overlay's own
 // (trusted.overlay.*, user.overlay.*), for packing it into a tar. list is

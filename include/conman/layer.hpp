@@ -22,10 +22,16 @@ struct LayerStats {
     int64_t size = 0;     // decompressed bytes
 };
 
+// Starts the unpack server, the single-threaded process that forks the
+// unpacking children, if this process has one thread and no server yet.
+// Call it before starting threads that call extract_layer; a first
+// extract_layer call in a single-threaded process starts it too.
+void start_unpack_server();
+
 // Unpacks a layer blob (gzip with any number of members, zstd with any number
 // of frames incl. skippable ones, or plain tar: decided by magic bytes) into
-// dest_dir, which must exist and be empty. The writing happens in a forked
-// child chrooted into dest_dir. Numeric uid/gid, modes (incl. suid/sgid/sticky),
+// dest_dir, which must exist and be empty. The writing happens in a child
+// process chrooted into dest_dir. Numeric uid/gid, modes (incl. suid/sgid/sticky),
 // mtimes, xattrs, hardlinks, symlinks (as is), devices and fifos are kept;
 // overlay.* xattrs from the tar are dropped. If expected_diff_id is not empty
 // it must match. On any failure dest_dir is emptied and Error is thrown,

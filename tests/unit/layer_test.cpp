@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <thread>
 
 #include "conman/digest.hpp"
 #include "conman/error.hpp"
@@ -157,6 +158,45 @@ TEST_CASE("layer: plain, gzip and zstd layers extract exactly", "[layer]") {
             CHECK(s.size == static_cast<int64_t>(tar.size()));
             CHECK(compute_diff_id(blob) == want);
             check_rich(dest);
+        }
+    }
+}
+
+TEST_CASE("layer: threads unpacking at once each get their own result", "[layer]") {
+    // The unpackers of parallel workers come from one unpack server; each
+    // report must reach the thread that asked, the failure only its owner.
+    TmpDir t;
+    start_unpack_server();
+    constexpr int kThreads = 6;
+    std::vector<std::string> blobs, dests;
+    for (int i = 0; i < kThreads; ++i) {
+        std::string body = i == 3 ? std::string() : std::string(200000 + i, static_cast<char>('a' + i));
+        std::string tar = make_tar({D("d"), F("d/f" + std::to_string(i), body)});
+        if (i == 3) tar.resize(700);  // truncated inside the first file's data
+        blobs.push_back(t.path + "/blob" + std::to_string(i));
+        put_file(blobs.back(), gzip(tar));
+        dests.push_back(t.sub("dest" + std::to_string(i)));
+    }
+    std::vector<std::string> results(kThreads);
+    std::vector<std::thread> pool;
+    for (int i = 0; i < kThreads; ++i)
+        pool.emplace_back([&, i] {
+            try {
+                extract_layer(blobs[i], dests[i], "");
+                results[i] = "ok";
+            } catch (const Error& e) {
+                results[i] = e.what();
+            }
+        });
+    for (auto& th : pool) th.join();
+    for (int i = 0; i < kThreads; ++i) {
+        INFO("layer " << i << ": " << results[i]);
+        if (i == 3) {
+            CHECK_THAT(results[i], Catch::Contains("blob3"));
+            CHECK(list_dir(dests[i]).empty());
+        } else {
+            CHECK(results[i] == "ok");
+            CHECK(read_file(dests[i] + "/d/f" + std::to_string(i)) == std::string(200000 + i, static_cast<char>('a' + i)));
         }
     }
 }
