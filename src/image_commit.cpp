@@ -220,7 +220,7 @@ ImageRecord store_local_image(const Context& ctx, const LocalImage& in) {
         std::vector<std::pair<std::string, int64_t>> blobs(in.layer_paths.size());
         std::vector<StagedLayer> staged(in.layer_paths.size());
         // Copy (and digest) every blob; unpack the layers the store lacks.
-        start_unpack_server();  // before the workers: the unpackers are forked from it
+        UnpackServerScope unpack_server;  // before the workers: the unpackers are forked from it
         parallel_for(in.layer_paths.size(), kParallelLayers, [&](size_t i) {
             StagedLayer& s = staged[i];
             s.index = i;

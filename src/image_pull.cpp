@@ -139,7 +139,7 @@ ImageRecord pull_ref(const ImageStore& store, const ImageRef& ref, const Registr
         // Pulled by tag: the name moves to this image. By digest only: no name.
         if (!f.ref.tag.empty() && f.ref.digest.empty()) img.names.push_back(f.ref.string());
         // Before any thread of ours: the unpackers are forked from it.
-        start_unpack_server();
+        UnpackServerScope unpack_server;
         // The small blobs' fsyncs overlap the downloads.
         std::exception_ptr small_error;
         std::thread small([&] {

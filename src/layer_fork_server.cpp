@@ -15,13 +15,14 @@
 // and waits for the next message; it has no reply. The unpacker reports on
 // the pipe (see unpack_child_main) and the caller reads to EOF, which comes
 // when the unpacker has exited. The server leaves when conman closes the
-// socket or dies (PR_SET_PDEATHSIG).
+// socket (UnpackServerScope's end) or dies (PR_SET_PDEATHSIG).
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <mutex>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -100,6 +101,12 @@ bool take_request(int sock, char* data, int* data_fd, int* err_fd, bool* closed)
     if (::getppid() != parent) ::_exit(0);
     ::signal(SIGCHLD, SIG_IGN);  // the kernel reaps the unpackers
     close_fds_except(sock);
+    // Nobody waiting on conman's stdin or stdout should wait on us too.
+    if (int null = ::open("/dev/null", O_RDWR | O_CLOEXEC); null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        if (null > 2) ::close(null);
+    }
     static char data[kMaxMessage];
     for (;;) {
         int data_fd = -1, err_fd = -1;
@@ -159,6 +166,11 @@ void send_request(int sock, std::string_view dest, int data_fd, int err_fd, bool
 void start_unpack_server() {
     std::lock_guard<std::mutex> g(g_mu);
     start_locked();
+}
+
+void stop_unpack_server() noexcept {
+    std::lock_guard<std::mutex> g(g_mu);
+    g_server.reset();  // the server reads EOF and exits
 }
 
 Child fork_unpacker(const std::string& dest, int data_fd, int err_fd, bool rootless_xattrs) {

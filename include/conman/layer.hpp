@@ -22,11 +22,21 @@ struct LayerStats {
     int64_t size = 0;     // decompressed bytes
 };
 
-// Starts the unpack server, the single-threaded process that forks the
-// unpacking children, if this process has one thread and no server yet.
-// Call it before starting threads that call extract_layer; a first
-// extract_layer call in a single-threaded process starts it too.
+// The unpack server is the single-threaded process that forks the unpacking
+// children. start_unpack_server starts it if this process has one thread and
+// no server yet; call it before starting threads that call extract_layer (a
+// first extract_layer call in a single-threaded process starts it too).
+// stop_unpack_server ends it; call it when no extract_layer call is running.
 void start_unpack_server();
+void stop_unpack_server() noexcept;
+
+// Starts the unpack server for the scope of a pull or load, stops it at the end.
+struct UnpackServerScope {
+    UnpackServerScope() { start_unpack_server(); }
+    ~UnpackServerScope() { stop_unpack_server(); }
+    UnpackServerScope(const UnpackServerScope&) = delete;
+    UnpackServerScope& operator=(const UnpackServerScope&) = delete;
+};
 
 // Unpacks a layer blob (gzip with any number of members, zstd with any number
 // of frames incl. skippable ones, or plain tar: decided by magic bytes) into
