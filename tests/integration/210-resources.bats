@@ -276,7 +276,9 @@ wait_for_lines() {
     local t
     t=$(date +%s.%N)
     # --since covers the moment before the watch is set up, so no event can be missed.
-    "${CM[@]}" events --since "$t" --until 3s --filter event=create --format '{{.Name}}' >"$TEST_DIR/ev.out" &
+    # --until leaves room for two creates on a loaded box (they took over 3 s
+    # under ASan while the machine also compiled).
+    "${CM[@]}" events --since "$t" --until 8s --filter event=create --format '{{.Name}}' >"$TEST_DIR/ev.out" &
     local pid=$!
     conman create --name s1 --rootfs "$ROOTFS" true
     conman create --name s2 --rootfs "$ROOTFS" true
