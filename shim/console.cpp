@@ -28,15 +28,6 @@ sockaddr_un proc_addr(int dirfd, const std::string& name, socklen_t& len) {
     return sa;
 }
 
-// Closes every fd carried by a control message except the first.
-int first_fd_of(cmsghdr* cm) {
-    size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    int fds[8] = {-1};
-    std::memcpy(fds, CMSG_DATA(cm), std::min(n, size_t{8}) * sizeof(int));
-    for (size_t i = 1; i < std::min(n, size_t{8}); ++i) ::close(fds[i]);
-    return n > 0 ? fds[0] : -1;
-}
-
 }  // namespace
 
 ConsoleSocket::ConsoleSocket(const std::string& dir, const std::string& name)
@@ -86,27 +77,14 @@ void ConsoleSocket::close() noexcept {
 
 UniqueFd recv_fd(int sock) {
     char name[512];  // runc sends the pty's path as the data
-    iovec iov{name, sizeof name};
-    alignas(cmsghdr) char ctl[CMSG_SPACE(8 * sizeof(int))];
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = ctl;
-    mh.msg_controllen = sizeof ctl;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+    int fds[1];
+    size_t nfds = 0;
+    bool truncated = false;
+    long n = recv_with_fds(sock, name, sizeof name, fds, 1, &nfds, &truncated, MSG_DONTWAIT);
     if (n < 0 && errno == EAGAIN) fail(ErrorKind::Runtime, "the runtime sent no terminal on the console socket");
     if (n < 0) throw_sys(errno, "recvmsg on the console socket");
-    UniqueFd fd;
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-        int got = first_fd_of(cm);
-        if (!fd && got >= 0) fd.reset(got);
-        else if (got >= 0) ::close(got);
-    }
-    if (mh.msg_flags & MSG_CTRUNC) fail(ErrorKind::Runtime, "console socket: control message truncated");
+    UniqueFd fd(nfds > 0 ? fds[0] : -1);
+    if (!fd && truncated) fail(ErrorKind::Runtime, "console socket: control message truncated");
     if (!fd) fail(ErrorKind::Runtime, "console socket: no file descriptor received");
     return fd;
 }

@@ -1,6 +1,7 @@
 #include "conman/fd.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <fcntl.h>
 #include <poll.h>
@@ -99,6 +100,37 @@ bool wait_readable(int fd, int timeout_ms) {
         if (r == 0) return false;
         if (errno != EINTR) throw_sys(errno, "poll");
     }
+}
+
+long recv_with_fds(int sock, void* buf, size_t len, int* fds, size_t max_fds, size_t* nfds, bool* truncated,
+                   int flags) noexcept {
+    constexpr size_t kMaxFds = 16;
+    alignas(cmsghdr) char ctl[CMSG_SPACE(kMaxFds * sizeof(int))];
+    iovec iov{buf, len};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl;
+    mh.msg_controllen = sizeof ctl;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    *nfds = 0;
+    *truncated = false;
+    if (n < 0) return -1;
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+            if (*nfds < max_fds) fds[(*nfds)++] = fd;
+            else ::close(fd);
+        }
+    }
+    *truncated = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+    return n;
 }
 
 }  // namespace conman

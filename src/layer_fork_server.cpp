@@ -64,35 +64,21 @@ void report(int err_fd, const char* what) noexcept {
     if (n > 0) (void)!::write(err_fd, msg, std::min(static_cast<size_t>(n), sizeof msg - 1));
 }
 
-// Fills data, data_fd and err_fd from one message; false when it is not one.
+// Fills data, data_fd and err_fd from one message; false when it is not one
+// (*closed: the socket is at EOF or broken).
 bool take_request(int sock, char* data, int* data_fd, int* err_fd, bool* closed) {
-    iovec iov{data, kMaxMessage - 1};
-    alignas(cmsghdr) char ctl[CMSG_SPACE(4 * sizeof(int))];
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = ctl;
-    mh.msg_controllen = sizeof ctl;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    int fds[2];
+    size_t nfds = 0;
+    bool truncated = false;
+    long n = recv_with_fds(sock, data, kMaxMessage - 1, fds, 2, &nfds, &truncated);
     *closed = n <= 0;
-    if (n <= 0) return false;
-    data[n] = '\0';
-    int fds[4];
-    int got = 0;
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count && got < 4; ++i) std::memcpy(&fds[got++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-    }
-    if (got == 2 && n >= 2 && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+    if (n >= 2 && nfds == 2 && !truncated) {
+        data[n] = '\0';
         *data_fd = fds[0];
         *err_fd = fds[1];
         return true;
     }
-    for (int i = 0; i < got; ++i) ::close(fds[i]);
+    for (size_t i = 0; i < nfds; ++i) ::close(fds[i]);
     return false;
 }
 

@@ -50,6 +50,12 @@ std::string read_all(int fd);
 // One read(2), retried on EINTR. Returns -1 with errno set on error.
 long read_some(int fd, void* buf, size_t len) noexcept;
 void set_nonblock(int fd, bool on);
+// One recvmsg(2), retried on EINTR: data into buf, SCM_RIGHTS descriptors
+// (received O_CLOEXEC) into fds, at most max_fds of them; any beyond are
+// closed. Returns the byte count (0 at EOF) or -1 with errno set. *nfds is
+// how many descriptors were stored; *truncated says data or control was cut.
+long recv_with_fds(int sock, void* buf, size_t len, int* fds, size_t max_fds, size_t* nfds, bool* truncated,
+                   int flags = 0) noexcept;
 // Waits for POLLIN (or hangup) on fd up to timeout_ms (-1 = forever).
 // Returns false on timeout. EINTR restarts with the remaining time.
 bool wait_readable(int fd, int timeout_ms);
