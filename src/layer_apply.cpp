@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "conman/archive_io.hpp"
+#include "conman/crash_point.hpp"
 #include "layer_internal.hpp"
 
 namespace conman {
@@ -104,6 +105,7 @@ private:
     std::set<std::string> dirs_;                     // real directories written by this layer
     std::unordered_map<std::string, mode_t> seen_;  // entries written, with their file type
     RootAttrs root_;
+    size_t entries_ = 0;
     std::string err_;
 };
 
@@ -122,6 +124,7 @@ std::string Unpacker::run(int data_fd) {
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) return "reading tar: " + archive_err(in_);
         if (!entry(e)) return err_;
+        if (++entries_ == 2) crash_point("unpack:mid-layer");  // the unpacker dies with a layer half written
     }
     // Close applies the deferred directory modes and times.
     if (archive_write_close(out_) != ARCHIVE_OK) return "finishing directories: " + archive_err(out_);

@@ -239,6 +239,23 @@ assert_nothing_left() {
     [ "$output" = pulled ]
 }
 
+@test "an unpacker killed with a layer half written: the pull fails naming it, no image, nothing to repair" {
+    # The crash point kills the unpacking process after its second tar
+    # entry; conman itself lives and must report it.
+    run -125 --separate-stderr env CONMAN_CRASH_AT=unpack:mid-layer "${CM[@]}" pull -q --tls-verify=false "$REG/busybox"
+    [[ "$stderr" == *"layer sha256:"*"the unpacker died before it reported"* ]]
+    run_conman images -q
+    [ -z "$output" ]
+    [ -z "$(ls -A "$CM_ROOT/images/layers")" ]
+    [ -z "$(ls -A "$CM_ROOT/images/tmp")" ]
+    run_conman system check
+    assert_status 0
+    run_conman pull -q --tls-verify=false "$REG/busybox"
+    assert_status 0
+    run_conman run --rm "$REG/busybox" echo pulled
+    [ "$output" = pulled ]
+}
+
 # sweep CMD...: kills `conman CMD` after 0, 5, 10, ... ms; after each kill
 # the listing is truthful and check --repair leaves a clean store.
 sweep() {
