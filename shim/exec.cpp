@@ -126,6 +126,10 @@ void Shim::on_exec_runtime_exit(ExecSession& s, int st) {
         if (s.err_r) read_available(s.err_r.get(), err);
         std::string msg = runtime_error_text(s.file(".log"), 0, err);
         if (msg.empty()) msg = fmt::format("{} exec failed: {}", args_.runtime, describe_status(st));
+        // The container's init died while the runtime was joining it (its
+        // namespaces vanished mid-exec): that is an exec into a stopped
+        // container, so say so first, as the check before the exec would have.
+        if (status_ || (pidfd_ && wait_readable(pidfd_.get(), 0))) msg = "container is not running: " + msg;
         return fail_exec(s, msg);
     }
     auto text = read_file_if_exists(s.file(".pid"));
