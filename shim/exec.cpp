@@ -129,7 +129,7 @@ void Shim::on_exec_runtime_exit(ExecSession& s, int st) {
         // The container's init died while the runtime was joining it (its
         // namespaces vanished mid-exec): that is an exec into a stopped
         // container, so say so first, as the check before the exec would have.
-        if (status_ || (pidfd_ && wait_readable(pidfd_.get(), 0))) msg = "container is not running: " + msg;
+        if (init_exited()) msg = "container is not running: " + msg;
         return fail_exec(s, msg);
     }
     auto text = read_file_if_exists(s.file(".pid"));

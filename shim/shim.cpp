@@ -105,11 +105,15 @@ void Shim::output(bool is_stderr, std::string_view data) {
         server_->broadcast_output(type, data.substr(off, shim::kMaxPayload));
 }
 
+bool Shim::init_exited() const {
+    return status_ || (pidfd_ && wait_readable(pidfd_.get(), 0));
+}
+
 void Shim::check_container_exit() {
     if (status_) return;
     if (auto st = reaper_.take(pid_)) {
         status_ = *st;
-    } else if (pidfd_ && wait_readable(pidfd_.get(), 0)) {
+    } else if (init_exited()) {
         // Exited, yet not reaped by us: not our child (it escaped the
         // subreaper somehow). Its status is lost; say so instead of guessing.
         reaper_.reap_all();

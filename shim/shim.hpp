@@ -74,6 +74,9 @@ private:
     void flush_stdin();
     void resize(Client& c, const shim::Request& r);
     void check_container_exit();
+    // Whether the container's init has exited, recorded or not yet reaped;
+    // reads only (check_container_exit() is what records it).
+    bool init_exited() const;
     void signal_container(int sig, std::string* err);
     // exec.cpp
     void start_exec(Client& c, const shim::Request& r);
