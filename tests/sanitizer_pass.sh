@@ -15,27 +15,76 @@ sanitizer_reports() {
     done
 }
 
-# The files CONMAN_SANITIZERS=ci runs (the default, and CI's): the ones that
-# drive the shim, the lock and the crash and fault paths hardest, chosen to
-# keep CI's whole run well inside its 90 minutes (docs/sanitizers.md has the
-# timings). CONMAN_SANITIZERS=1 runs every file.
-SANITIZER_CI_FILES=(010-run.bats 090-shim.bats 110-exec.bats 220-crash.bats 230-faults.bats)
-
-# sanitizer_wants MODE FILE: whether the pass in MODE runs bats FILE.
+# sanitizer_wants FILE: whether the pass runs bats FILE: every file but
+# 900-fuzz.bats (the fuzz targets are sanitized builds of their own).
 sanitizer_wants() {
-    local name=${2##*/} c
-    [ "$name" = 900-fuzz.bats ] && return 1
-    [ "$1" = ci ] || return 0
-    for c in "${SANITIZER_CI_FILES[@]}"; do [ "$c" = "$name" ] && return 0; done
-    return 1
+    [ "${1##*/}" != 900-fuzz.bats ]
 }
 
-# sanitizer_pass MODE BATS_FILES...: MODE is ci or 1 (above); the bats files
-# of this run, 900-fuzz.bats left out (the fuzz targets are sanitized builds of
-# their own).
+# Files that run alone, after the lanes: 180-network compares every host
+# interface and CNI chain before and after its run --rm cycles, and
+# 240-concurrency's 8 shells keep both cores busy on their own.
+SANITIZER_ALONE_FILES=(180-network.bats 240-concurrency.bats)
+
+# What each file costs under the sanitizers (seconds of test time, 2 lanes on
+# the 2-core box, 2026-12-07; an unlisted file counts as 60): the lanes take
+# the dearest first, so the last file to start is a short one.
+declare -A SANITIZER_FILE_COST=(
+    [220-crash.bats]=356 [200-systemd.bats]=184 [090-shim.bats]=150
+    [140-archives.bats]=148 [230-faults.bats]=133 [190-volumes.bats]=131
+    [150-container-fs.bats]=127 [210-resources.bats]=113 [020-ps.bats]=108
+    [170-rootless.bats]=105 [130-registry-auth.bats]=103 [070-lifecycle.bats]=96
+    [120-images.bats]=95 [030-inspect.bats]=88 [050-stop-kill.bats]=85
+    [160-security.bats]=79 [010-run.bats]=72 [060-rm.bats]=69 [040-logs.bats]=65
+    [110-exec.bats]=55 [100-interactive.bats]=44 [080-version-info.bats]=38
+    [175-rootless-network.bats]=25
+)
+
+# bats_lanes N DIR FILES...: runs the bats FILES in N lanes at once, each
+# lane taking the next file (dearest first) from a queue as it finishes one,
+# then SANITIZER_ALONE_FILES one at a time. Prints every file's TAP log in
+# FILES order; per-file logs and the queue live in DIR.
+bats_lanes() {
+    local lanes=$1 dir=$2 f name
+    shift 2
+    mkdir -p "$dir"
+    local shared=() alone=()
+    for f in "$@"; do
+        name=${f##*/}
+        if [[ " ${SANITIZER_ALONE_FILES[*]} " == *" $name "* ]]; then alone+=("$f"); else shared+=("$f"); fi
+    done
+    for f in "${shared[@]}"; do
+        echo "${SANITIZER_FILE_COST[${f##*/}]:-60} $f"
+    done | sort -rn | cut -d' ' -f2- >"$dir/queue"
+    local i pids=()
+    for ((i = 0; i < lanes; i++)); do
+        bats_lane "$dir" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for f in "${alone[@]}"; do
+        bats --tap --timing "$f" >"$dir/${f##*/}.tap" 2>&1
+    done
+    for f in "$@"; do
+        echo "# ${f##*/}"
+        cat "$dir/${f##*/}.tap"
+    done
+}
+
+# bats_lane DIR: takes files off DIR/queue (under a lock) until it is empty.
+bats_lane() {
+    local dir=$1 f
+    while :; do
+        f=$(flock "$dir/queue.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$dir/queue")
+        [ -n "$f" ] || return 0
+        bats --tap --timing "$f" >"$dir/${f##*/}.tap" 2>&1
+    done
+}
+
+# sanitizer_pass BATS_FILES...: the unit tests, then the bats files of this
+# run (directories expanded) that sanitizer_wants, in
+# CONMAN_SANITIZER_LANES lanes (default: one per core, at most 4).
 sanitizer_pass() {
-    local mode=$1
-    shift
     local t0=$SECONDS
     if ! bash scripts/build.sh --asan; then
         echo "sanitizer build failed"
@@ -48,6 +97,8 @@ sanitizer_pass() {
     chmod 1777 "$dir"  # rootless tests run conman as other users
     # Defaults are built in (src/sanitizer_defaults.cpp); the run adds where.
     export CONMAN_SANITIZER_DIR=$dir
+    # Repetition tests at a quarter of their rounds (helpers.bash's reps).
+    export CONMAN_TEST_REPEAT_PERCENT=${CONMAN_TEST_REPEAT_PERCENT:-25}
 
     t0=$SECONDS
     local unit=build-asan/tests/unit/unit-tests total rc
@@ -73,15 +124,21 @@ sanitizer_pass() {
     local bats_files=() f g
     for f in "$@"; do
         if [ -d "$f" ]; then
-            for g in "$f"/*.bats; do sanitizer_wants "$mode" "$g" && bats_files+=("$g"); done
-        elif sanitizer_wants "$mode" "$f"; then
+            for g in "$f"/*.bats; do sanitizer_wants "$g" && bats_files+=("$g"); done
+        elif sanitizer_wants "$f"; then
             bats_files+=("$f")
         fi
     done
     if [ ${#bats_files[@]} -eq 0 ]; then
-        echo "bats (asan): none of this run's files is in the $mode list"
+        echo "bats (asan): this run has no bats file for the sanitizer pass"
     else
-        CONMAN_BIN=$PWD/build-asan/conman bats --tap --timing "${bats_files[@]}" >"$log" 2>&1
+        local lanes_dir
+        lanes_dir=$(mktemp -d /tmp/conman-lanes.XXXXXX)
+        local lanes=${CONMAN_SANITIZER_LANES:-$(nproc)}
+        [ "$lanes" -gt 4 ] && [ -z "${CONMAN_SANITIZER_LANES:-}" ] && lanes=4
+        echo "bats (asan): ${#bats_files[@]} files, $lanes lanes"
+        CONMAN_BIN=$PWD/build-asan/conman bats_lanes "$lanes" "$lanes_dir" "${bats_files[@]}" >"$log"
+        rm -rf "$lanes_dir"
         cat "$log"
         local ok sk nok
         count_tap "$log"
@@ -99,6 +156,6 @@ sanitizer_pass() {
         late=$((late + 1))
     done
     failed=$((failed + late))
-    unset CONMAN_SANITIZER_DIR
+    unset CONMAN_SANITIZER_DIR CONMAN_TEST_REPEAT_PERCENT
     rm -rf "$dir"
 }

@@ -212,7 +212,7 @@ httpd_cmd='mkdir -p /dev/shm/www && echo "hello from $(hostname)" > /dev/shm/www
         grep -c " $CM_RUNROOT/netns/" /proc/self/mountinfo || true
     }
     before=$(snapshot)
-    for i in $(seq 1 200); do
+    for i in $(seq 1 "$(reps 200)"); do
         "${CM[@]}" run --rm --network "$NET" -p 127.0.0.1::80 --rootfs "$ROOTFS" true || { echo "cycle $i failed"; false; }
     done
     after=$(snapshot)

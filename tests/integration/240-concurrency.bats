@@ -10,11 +10,12 @@ LONG='trap "exit 0" TERM; while :; do sleep 0.1; done'
 
 @test "8 shells x 200 mixed operations on 4 names: only expected outcomes, consistent state" {
     seed=${CONMAN_STRESS_SEED:-240}
-    echo "# seed $seed (set CONMAN_STRESS_SEED to repeat)" >&3
-    run bash "$REPO/tests/stress/run.sh" -s 8 -n 200 -p 4 -S "$seed" -T 60
+    n=$(reps 200)
+    echo "# seed $seed, $n operations per shell (set CONMAN_STRESS_SEED to repeat)" >&3
+    run bash "$REPO/tests/stress/run.sh" -s 8 -n "$n" -p 4 -S "$seed" -T 60
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ $output == *"SUMMARY ops=1600 unexpected=0 inconsistent=0"* ]]
+    [[ $output == *"SUMMARY ops=$((8 * n)) unexpected=0 inconsistent=0"* ]]
 }
 
 @test "a held store lock makes conman fail after CONMAN_LOCK_TIMEOUT_MS, naming the lock" {

@@ -19,6 +19,15 @@ if [ -n "${CONMAN_SANITIZER_DIR:-}" ]; then
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$CONMAN_SANITIZER_DIR/$SAN_PREFIX.ubsan"
 fi
 
+# reps N: how many rounds a repetition test (hundreds of the same cycle, to
+# catch a leak or a rare race) makes: N, or CONMAN_TEST_REPEAT_PERCENT of N
+# (at least 1). The sanitizer pass sets 25: every path of a cycle still runs
+# under the sanitizers; the full counts run in the normal pass.
+reps() {
+    local n=$(($1 * ${CONMAN_TEST_REPEAT_PERCENT:-100} / 100))
+    echo $((n > 0 ? n : 1))
+}
+
 setup() {
     [ -x "$CONMAN_BIN" ] || skip "conman is not built"
     [ -x "$ROOTFS/bin/busybox" ] || bash "$REPO/scripts/mkrootfs.sh" "$ROOTFS"
