@@ -144,8 +144,9 @@ sanitizer_pass() {
     else
         local lanes_dir
         lanes_dir=$(mktemp -d /tmp/conman-lanes.XXXXXX)
-        local lanes=${CONMAN_SANITIZER_LANES:-$(nproc)}
-        [ "$lanes" -gt 4 ] && [ -z "${CONMAN_SANITIZER_LANES:-}" ] && lanes=4
+        local cores
+        cores=$(nproc)
+        local lanes=${CONMAN_SANITIZER_LANES:-$((cores < 4 ? cores : 4))}
         echo "bats (asan): ${#bats_files[@]} files, $lanes lanes"
         CONMAN_BIN=$PWD/build-asan/conman bats_lanes "$lanes" "$lanes_dir" "${bats_files[@]}" >"$log"
         rm -rf "$lanes_dir"
